@@ -1,0 +1,5 @@
+//! The JSON types that travel between the app and the server (`/api/v1/...`).
+//!
+//! One module per area of the API; [`problem`] is the single error shape every endpoint uses.
+
+pub mod problem;
