@@ -1,0 +1,122 @@
+//! The HTTP surface: one [`router`] for the whole API, built through [`Routes`], which records
+//! every (method, path) it registers so a test can check them against the OpenAPI document.
+
+pub mod accounts;
+pub mod admin;
+pub mod dev;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, State};
+use axum::http::{header, HeaderValue, Request};
+use axum::routing::{on, MethodFilter};
+use axum::{Json, Router};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Largest JSON body the account endpoints accept.
+pub const JSON_BODY_LIMIT: usize = 16 * 1024;
+
+/// A router that remembers what it routes.
+pub struct Routes {
+    router: Router<AppState>,
+    registered: Vec<(&'static str, &'static str)>,
+}
+
+impl Routes {
+    fn new() -> Routes {
+        Routes {
+            router: Router::new(),
+            registered: Vec::new(),
+        }
+    }
+
+    /// Adds `handler` for `method` (`get`, `post`, `put`, `delete`) at `path`.
+    fn add<H, T>(mut self, method: &'static str, path: &'static str, handler: H) -> Routes
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = match method {
+            "get" => MethodFilter::GET,
+            "post" => MethodFilter::POST,
+            "put" => MethodFilter::PUT,
+            "delete" => MethodFilter::DELETE,
+            other => panic!("unsupported method {other}"),
+        };
+        self.router = self.router.route(path, on(filter, handler));
+        self.registered.push((method, path));
+        self
+    }
+
+    /// Every (method, path) registered, in order.
+    pub fn registered(&self) -> &[(&'static str, &'static str)] {
+        &self.registered
+    }
+}
+
+/// The routes of the API. Dev routes only when `demo` is set.
+pub fn routes(demo: bool) -> Routes {
+    let mut r = Routes::new()
+        .add("get", "/healthz", healthz)
+        .add("get", "/api/v1/openapi.json", openapi)
+        .add("post", "/api/v1/sms-codes", accounts::request_sms_code)
+        .add("post", "/api/v1/accounts", accounts::register)
+        .add("get", "/api/v1/captchas", accounts::new_captcha)
+        .add("post", "/api/v1/sessions", accounts::login)
+        .add("post", "/api/v1/sessions/sms", accounts::sms_login)
+        .add("delete", "/api/v1/sessions/current", accounts::logout)
+        .add("post", "/api/v1/password-resets", accounts::reset_password)
+        .add("get", "/api/v1/me", accounts::me)
+        .add("put", "/api/v1/me/phone", accounts::change_phone)
+        .add("get", "/api/v1/audit-log", admin::audit_log);
+    if demo {
+        r = r.add("get", "/api/v1/dev/sms-outbox", dev::sms_outbox).add(
+            "get",
+            "/api/v1/dev/captchas/{id}",
+            dev::captcha_answer,
+        );
+    }
+    r
+}
+
+/// The complete service: routes, error fallbacks, body limit, tracing, cache headers.
+pub fn router(state: AppState) -> Router {
+    let demo = state.demo;
+    routes(demo)
+        .router
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        // Responses hold personal data: never cache them.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(
+            // Spans carry the route template only: never the query string or path values, which
+            // may hold a phone number.
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_default();
+                tracing::info_span!("request", method = %req.method(), route)
+            }),
+        )
+        .with_state(state)
+}
+
+async fn healthz(State(st): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
+    st.store.ping().await?;
+    Ok(Json(serde_json::json!({"status": "ok"})))
+}
+
+async fn openapi() -> ApiResult<([(header::HeaderName, &'static str); 1], &'static str)> {
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::openapi::DOCUMENT,
+    ))
+}

@@ -1,0 +1,21 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::passwords::Passwords;
+use crate::sms::SmsGateway;
+use crate::store::Store;
+
+/// Shared state of the running server (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub sms: Arc<dyn SmsGateway>,
+    pub passwords: Passwords,
+    /// How long a session lasts, in seconds.
+    pub session_ttl_secs: i64,
+    /// Demo mode: the dev routes exist.
+    pub demo: bool,
+}

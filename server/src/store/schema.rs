@@ -1,0 +1,128 @@
+//! The schema, as numbered migrations, once per backend. The two dialects differ only where they
+//! must: auto-increment keys and the triggers that make the audit log append-only.
+//!
+//! Times are unix seconds (`BIGINT`); booleans are not used (both backends agree on integers).
+
+const COMMON_V1: &[&str] = &[
+    // 建档立卡: the people under care, loaded by import-roster (or the demo seed).
+    "CREATE TABLE roster_people (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        id_number TEXT NOT NULL UNIQUE,
+        category TEXT NOT NULL,
+        district TEXT NOT NULL,
+        reference_photo TEXT,
+        last_review TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+    )",
+    "CREATE TABLE roster_phones (
+        person_id TEXT NOT NULL REFERENCES roster_people(id) ON DELETE CASCADE,
+        phone TEXT NOT NULL,
+        PRIMARY KEY (person_id, phone)
+    )",
+    "CREATE INDEX roster_phones_phone ON roster_phones(phone)",
+    "CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        person_id TEXT UNIQUE REFERENCES roster_people(id),
+        name TEXT NOT NULL,
+        id_number TEXT UNIQUE,
+        phone TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        id_valid_from TEXT,
+        id_valid_to TEXT,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE TABLE user_districts (
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        district TEXT NOT NULL,
+        PRIMARY KEY (user_id, district)
+    )",
+    "CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        revoked_at BIGINT
+    )",
+    "CREATE INDEX sessions_user ON sessions(user_id)",
+    "CREATE TABLE sms_codes (
+        id TEXT PRIMARY KEY,
+        phone TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        used_at BIGINT
+    )",
+    "CREATE INDEX sms_codes_phone ON sms_codes(phone, created_at)",
+    "CREATE TABLE captchas (
+        id TEXT PRIMARY KEY,
+        answer_x BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT
+    )",
+    "CREATE TABLE login_throttle (
+        key TEXT PRIMARY KEY,
+        failures BIGINT NOT NULL,
+        window_start BIGINT NOT NULL,
+        locked_until BIGINT
+    )",
+];
+
+const SQLITE_V1: &[&str] = &[
+    "CREATE TABLE sms_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        phone TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE INDEX sms_outbox_phone ON sms_outbox(phone, id)",
+    "CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at BIGINT NOT NULL,
+        event TEXT NOT NULL,
+        user_id TEXT,
+        detail TEXT NOT NULL
+    )",
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+];
+
+const POSTGRES_V1: &[&str] = &[
+    "CREATE TABLE sms_outbox (
+        id BIGSERIAL PRIMARY KEY,
+        phone TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE INDEX sms_outbox_phone ON sms_outbox(phone, id)",
+    "CREATE TABLE audit_log (
+        id BIGSERIAL PRIMARY KEY,
+        at BIGINT NOT NULL,
+        event TEXT NOT NULL,
+        user_id TEXT,
+        detail TEXT NOT NULL
+    )",
+    "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$",
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
+     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+];
+
+/// The migrations for one backend, as `(version, statements)`, applied in order, each in one
+/// transaction: the common statements, then the dialect's own.
+pub fn migrations(postgres: bool) -> Vec<(i64, Vec<&'static str>)> {
+    let v1: Vec<&'static str> = COMMON_V1
+        .iter()
+        .chain(if postgres { POSTGRES_V1 } else { SQLITE_V1 }.iter())
+        .copied()
+        .collect();
+    vec![(1, v1)]
+}

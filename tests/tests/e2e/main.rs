@@ -1,0 +1,8 @@
+//! End-to-end tests: the real server on port 0, over HTTP, on SQLite and (when
+//! `ZHANYOU_TEST_POSTGRES` is set) PostgreSQL. One test binary, one module per area.
+
+mod flows;
+mod inputs;
+mod ops;
+mod security;
+mod tls;
