@@ -1,0 +1,99 @@
+//! 首页: this year's review — its status, the deadline and what happens if it is missed.
+
+use chrono::{Datelike, NaiveDate};
+use shared::category::Category;
+
+use crate::api::Profile;
+
+/// What 首页 shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HomeView {
+    /// e.g. `您好,**松`.
+    pub greeting: String,
+    /// e.g. `2026年度 自主择业军转干部年审`.
+    pub title: String,
+    /// e.g. `未提交` / `草稿已保存,尚未提交`.
+    pub status: String,
+    /// e.g. `请于2026年3月31日前完成年审(还有58天)`.
+    pub deadline: String,
+    /// Seed 001's words for the person's category.
+    pub consequence: String,
+}
+
+fn zh_date(d: NaiveDate) -> String {
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+/// Builds 首页 for `profile` on `today`; `has_draft` when a local draft of this year exists.
+///
+/// TODO(review intake issue): the server's per-year review status (已提交/通过/未通过) is not in
+/// the API yet; until then the status comes from the local draft only.
+pub fn home_view(profile: &Profile, has_draft: bool, today: NaiveDate) -> HomeView {
+    let category = profile
+        .category
+        .as_deref()
+        .and_then(|c| Category::parse(c).ok());
+    let year = today.year();
+    let title = match category {
+        Some(c) => format!("{year}年度 {}{}", c.label_zh(), c.review_kind().label_zh()),
+        None => format!("{year}年度年审"),
+    };
+    let deadline = match category.and_then(|c| c.default_window(year)) {
+        Some(w) if w.is_past(today) => format!("本年度年审已于{}截止", zh_date(w.deadline())),
+        Some(w) if today < w.opens() => format!("本年度年审将于{}开始", zh_date(w.opens())),
+        Some(w) => {
+            let left = (w.deadline() - today).num_days();
+            format!("请于{}前完成年审(还有{}天)", zh_date(w.deadline()), left)
+        }
+        None => String::new(),
+    };
+    HomeView {
+        greeting: format!("您好,{}", profile.masked_name),
+        title,
+        status: if has_draft {
+            "草稿已保存,尚未提交".to_owned()
+        } else {
+            "未提交".to_owned()
+        },
+        deadline,
+        consequence: category
+            .map(|c| c.overdue_consequence_zh().to_owned())
+            .unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::api::accounts::Role;
+
+    fn profile(category: Option<&str>) -> Profile {
+        Profile {
+            id: "u1".into(),
+            role: Role::Veteran,
+            masked_name: "**松".into(),
+            masked_id_number: None,
+            masked_phone: "133****1234".into(),
+            category: category.map(str::to_owned),
+            category_label: None,
+            districts: vec![],
+        }
+    }
+
+    #[test]
+    fn deadline_counts_down_inside_the_window_and_says_when_it_closed() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let v = home_view(&profile(Some("self_employed_officer")), false, d(2, 1));
+        assert_eq!(v.title, "2026年度 自主择业军转干部年度登记审核");
+        assert_eq!(v.deadline, "请于2026年3月31日前完成年审(还有58天)");
+        assert!(v.consequence.contains("次月起停发退役金"));
+        assert_eq!(v.status, "未提交");
+        let v = home_view(&profile(Some("entitled_group")), true, d(4, 1));
+        assert_eq!(v.deadline, "本年度年审已于2026年3月31日截止");
+        assert_eq!(v.status, "草稿已保存,尚未提交");
+        assert!(v.consequence.contains("60日"));
+        let v = home_view(&profile(None), false, d(2, 1));
+        assert_eq!(v.title, "2026年度年审");
+        assert_eq!(v.greeting, "您好,**松");
+    }
+}

@@ -1,0 +1,186 @@
+//! Headless UI test of the 年审 wizard: log in, walk the first steps, fix an error, jump back
+//! from 信息确认 through the step bar, and find the draft again after "restarting" the app.
+
+use std::sync::Arc;
+
+use app::api::fake::FakeAccounts;
+use app::drafts::{DraftStore, StaticKey};
+use app::platform::capture::CaptureProtection;
+use app::ui::{Deps, Runner, Ui};
+use app::{LoginPage, Nav, WizardPage};
+use chrono::NaiveDate;
+use i_slint_backend_testing::ElementHandle;
+use slint::{ComponentHandle, Model};
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()
+}
+
+fn start(api: Arc<FakeAccounts>, drafts: Arc<DraftStore>) -> Ui {
+    let deps = Deps {
+        api,
+        drafts: Some(drafts),
+        runner: Runner::Inline,
+        today,
+    };
+    let ui = Ui::new(deps, CaptureProtection::Blocked).unwrap();
+    ui.window.show().unwrap();
+    ui.window
+        .window()
+        .set_size(slint::LogicalSize::new(480., 4000.));
+    ui
+}
+
+fn one(ui: &Ui, label: &str) -> ElementHandle {
+    ElementHandle::find_by_accessible_label(&ui.window, label)
+        .next()
+        .unwrap_or_else(|| panic!("no element labelled {label:?}"))
+}
+
+fn type_into(ui: &Ui, label: &str, text: &str) {
+    one(ui, label).set_accessible_value(text);
+}
+
+fn click(ui: &Ui, label: &str) {
+    one(ui, label).invoke_accessible_default_action();
+}
+
+fn latest_captcha_answer(api: &FakeAccounts) -> i64 {
+    (1..10_000)
+        .rev()
+        .find_map(|n| api.captcha_answer(&format!("captcha-{n}")))
+        .expect("a captcha was issued")
+}
+
+fn log_in(ui: &Ui, api: &FakeAccounts) {
+    type_into(ui, "手机号或身份证号", "13300001234");
+    type_into(ui, "密码", "abc12345");
+    ui.window
+        .global::<LoginPage>()
+        .set_slider_offset(latest_captcha_answer(api) as f32);
+    click(ui, "登录");
+    assert_eq!(ui.window.global::<Nav>().get_screen(), "home");
+}
+
+/// The error shown next to the field `key` on the current step.
+fn error_of(ui: &Ui, key: &str) -> String {
+    let rows = ui.window.global::<WizardPage>().get_rows();
+    rows.iter()
+        .find(|r| r.key == key)
+        .map(|r| r.error.to_string())
+        .unwrap_or_else(|| panic!("no row {key}"))
+}
+
+fn fill_basic(ui: &Ui) {
+    click(ui, "政治面貌 中共党员");
+    type_into(ui, "手机号码", "13300001234");
+    type_into(ui, "紧急联系人姓名", "张三");
+    type_into(ui, "紧急联系人电话", "15800005678");
+    type_into(ui, "安置地", "北京市/东城区");
+    type_into(ui, "现住地", "北京市/东城区");
+    type_into(
+        ui,
+        "现住地具体地址",
+        "辽宁省大连市甘井子区百合湾11号楼3单元5-2",
+    );
+    click(ui, "是否加入外国籍 否");
+    click(ui, "是否加入社会组织 否");
+    click(ui, "是否存在生活困难 否");
+}
+
+#[test]
+fn walk_the_wizard_fix_an_error_jump_back_and_restore_the_draft() {
+    i_slint_backend_testing::init_no_event_loop();
+    let dir = tempfile::tempdir().unwrap();
+    let drafts = Arc::new(DraftStore::open(dir.path(), &StaticKey([5; 32])).unwrap());
+    let api = Arc::new(FakeAccounts::default());
+
+    let ui = start(api.clone(), drafts.clone());
+    log_in(&ui, &api);
+    click(&ui, "开始年审");
+    assert_eq!(ui.window.global::<Nav>().get_screen(), "wizard");
+    let page = ui.window.global::<WizardPage>();
+    assert_eq!(page.get_step(), 0);
+    // The name comes from the server, masked, and cannot be edited.
+    assert_eq!(one(&ui, "姓名").accessible_value().unwrap(), "*松");
+
+    // 下一步 on an empty step: every error of the step, next to its field.
+    click(&ui, "下一步");
+    assert_eq!(page.get_step(), 0);
+    assert_eq!(page.get_message(), "有10处信息需要修改,请按提示填写");
+    assert_eq!(error_of(&ui, "basic.phone"), "请输入手机号码");
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "手机号码错误:请输入手机号码")
+            .next()
+            .is_some()
+    );
+
+    fill_basic(&ui);
+    // A wrong phone, then fixed as you type.
+    type_into(&ui, "手机号码", "1330000123x");
+    assert!(!error_of(&ui, "basic.phone").is_empty());
+    type_into(&ui, "手机号码", "13300001234");
+    assert_eq!(error_of(&ui, "basic.phone"), "");
+    assert_eq!(page.get_saved_note(), "草稿已自动保存");
+
+    click(&ui, "下一步");
+    assert_eq!(page.get_step(), 1, "{}", page.get_message());
+    click(&ui, "是否为党员 是");
+    type_into(&ui, "所在支部", "第一党支部");
+    type_into(&ui, "支部联系电话", "0411-84681234");
+    click(&ui, "是否按规定参加党组织生活 是");
+    type_into(&ui, "上年度交纳党费数额(元)", "200");
+    click(&ui, "上年度党员民主评议结果 优秀");
+    click(&ui, "下一步");
+    assert_eq!(page.get_step(), 2, "{}", page.get_message());
+    click(&ui, "上年度是否受过奖励 是");
+    type_into(&ui, "奖励名称", "三等功");
+    type_into(&ui, "奖励单位", "某部");
+    click(&ui, "上年度是否受过党纪处分 否");
+    click(&ui, "上年度是否受过刑事处罚 否");
+    click(&ui, "下一步");
+    assert_eq!(page.get_step(), 3);
+
+    // 信息确认 shows the answers read-only; the step bar jumps back to fix one.
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "奖励名称:三等功")
+            .next()
+            .is_some()
+    );
+    click(&ui, "第2步 党组织生活情况");
+    assert_eq!(page.get_step(), 1);
+    type_into(&ui, "上年度交纳党费数额(元)", "200.5");
+    click(&ui, "第4步 信息确认");
+    assert_eq!(page.get_step(), 3);
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "上年度交纳党费数额(元):200.5")
+            .next()
+            .is_some()
+    );
+    // Steps not reached yet cannot be jumped to.
+    click(&ui, "第5步 身份核验");
+    assert_eq!(page.get_step(), 3);
+
+    // "Restart": a new UI on the same device store; the draft is back, at the same step.
+    drop(ui);
+    let ui = start(api.clone(), drafts);
+    log_in(&ui, &api);
+    assert_eq!(
+        ui.window.global::<app::HomePage>().get_status(),
+        "草稿已保存,尚未提交"
+    );
+    click(&ui, "开始年审");
+    let page = ui.window.global::<WizardPage>();
+    assert_eq!(page.get_saved_note(), "已恢复上次保存的草稿");
+    assert_eq!(page.get_step(), 3);
+    assert!(
+        ElementHandle::find_by_accessible_label(&ui.window, "奖励名称:三等功")
+            .next()
+            .is_some()
+    );
+    click(&ui, "第1步 基本信息");
+    assert_eq!(
+        one(&ui, "现住地具体地址").accessible_value().unwrap(),
+        "辽宁省大连市甘井子区百合湾11号楼3单元5-2"
+    );
+}
