@@ -16,7 +16,11 @@ pub trait UserError: std::error::Error {
     where
         Self: Sized,
     {
-        FieldError { field: field.into(), code: self.code().to_owned(), message: self.message() }
+        FieldError {
+            field: field.into(),
+            code: self.code().to_owned(),
+            message: self.message(),
+        }
     }
 }
 
@@ -31,8 +35,16 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), code: code.into(), message: message.into() }
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -2,5 +2,5 @@
 //!
 //! One module per area of the API; [`problem`] is the single error shape every endpoint uses.
 
-pub mod problem;
 pub mod accounts;
+pub mod problem;

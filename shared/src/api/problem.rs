@@ -46,7 +46,10 @@ impl Problem {
 
     /// 422 with every field error at once.
     pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
-        Problem { errors, ..Problem::new(422, "invalid_fields", "填写的信息有误,请按提示修改") }
+        Problem {
+            errors,
+            ..Problem::new(422, "invalid_fields", "填写的信息有误,请按提示修改")
+        }
     }
 
     /// The first error reported for `field`, if any.
@@ -69,7 +72,11 @@ mod tests {
 
     #[test]
     fn field_errors_round_trip_and_empty_extras_are_omitted() {
-        let p = Problem::invalid_fields(vec![FieldError::new("phone", "phone_invalid", "手机号码格式不正确")]);
+        let p = Problem::invalid_fields(vec![FieldError::new(
+            "phone",
+            "phone_invalid",
+            "手机号码格式不正确",
+        )]);
         let json = serde_json::to_value(&p).unwrap();
         assert_eq!(json["status"], 422);
         assert_eq!(json["errors"][0]["field"], "phone");
