@@ -1,0 +1,296 @@
+//! Camera frames (RGB, any size, optionally mirrored) and the one resampling routine every model
+//! input is made with: an affine warp with bilinear sampling and optional supersampling.
+
+use crate::error::FrameError;
+
+/// Largest accepted width or height (a 8K frame; anything larger is not a camera frame).
+pub const MAX_SIDE: u32 = 8192;
+
+/// A borrowed RGB frame, 3 bytes per pixel, row-major, no padding.
+///
+/// With [`mirrored`](Frame::mirrored) every later step sees the frame flipped left-right (as a
+/// selfie preview shows it); coordinates in results are in that flipped view.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    rgb: &'a [u8],
+    width: u32,
+    height: u32,
+    mirror: bool,
+}
+
+impl<'a> Frame<'a> {
+    /// Checks the size and the buffer length.
+    pub fn new(rgb: &'a [u8], width: u32, height: u32) -> Result<Frame<'a>, FrameError> {
+        if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+            return Err(FrameError::BadSize { width, height });
+        }
+        let expected = width as usize * height as usize * 3;
+        if rgb.len() != expected {
+            return Err(FrameError::BadLength {
+                expected,
+                actual: rgb.len(),
+            });
+        }
+        Ok(Frame {
+            rgb,
+            width,
+            height,
+            mirror: false,
+        })
+    }
+
+    /// The same frame, seen flipped left-right when `mirror` is true.
+    pub fn mirrored(self, mirror: bool) -> Frame<'a> {
+        Frame { mirror, ..self }
+    }
+
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    pub fn is_mirrored(&self) -> bool {
+        self.mirror
+    }
+
+    /// Pixel at integer view coordinates, clamped to the frame.
+    #[inline]
+    fn pixel(&self, x: i32, y: i32) -> [f32; 3] {
+        let w = self.width as i32;
+        let h = self.height as i32;
+        let x = x.clamp(0, w - 1);
+        let y = y.clamp(0, h - 1);
+        let sx = if self.mirror { w - 1 - x } else { x };
+        let i = (y as usize * self.width as usize + sx as usize) * 3;
+        match self.rgb.get(i..i + 3) {
+            Some(p) => [p[0] as f32, p[1] as f32, p[2] as f32],
+            None => [0.0; 3],
+        }
+    }
+
+    /// Bilinear sample at continuous view coordinates (pixel `i` covers `[i, i+1)`); `None`
+    /// outside the frame.
+    #[inline]
+    pub(crate) fn sample(&self, x: f32, y: f32) -> Option<[f32; 3]> {
+        if !(x >= 0.0 && y >= 0.0 && x <= self.width as f32 && y <= self.height as f32) {
+            return None;
+        }
+        let fx = x - 0.5;
+        let fy = y - 0.5;
+        let x0 = fx.floor();
+        let y0 = fy.floor();
+        let ax = fx - x0;
+        let ay = fy - y0;
+        let (x0, y0) = (x0 as i32, y0 as i32);
+        let p00 = self.pixel(x0, y0);
+        let p10 = self.pixel(x0 + 1, y0);
+        let p01 = self.pixel(x0, y0 + 1);
+        let p11 = self.pixel(x0 + 1, y0 + 1);
+        let mut out = [0.0; 3];
+        for c in 0..3 {
+            let top = p00[c] + (p10[c] - p00[c]) * ax;
+            let bottom = p01[c] + (p11[c] - p01[c]) * ax;
+            out[c] = top + (bottom - top) * ay;
+        }
+        Some(out)
+    }
+
+    /// Mean luma (0–255) over a coarse grid of the whole frame.
+    pub fn mean_luma(&self) -> f32 {
+        let step_x = (self.width / 64).max(1);
+        let step_y = (self.height / 64).max(1);
+        let (mut sum, mut n) = (0.0f64, 0u32);
+        let mut y = step_y / 2;
+        while y < self.height {
+            let mut x = step_x / 2;
+            while x < self.width {
+                let p = self.pixel(x as i32, y as i32);
+                sum += luma(p) as f64;
+                n += 1;
+                x += step_x;
+            }
+            y += step_y;
+        }
+        if n == 0 {
+            0.0
+        } else {
+            (sum / n as f64) as f32
+        }
+    }
+}
+
+/// ITU-R BT.601 luma of an RGB triple.
+#[inline]
+pub(crate) fn luma(p: [f32; 3]) -> f32 {
+    0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]
+}
+
+/// Maps output pixel coordinates to view coordinates: `x = a·u + b·v + c`, `y = d·u + e·v + f`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Affine {
+    pub a: f32,
+    pub b: f32,
+    pub c: f32,
+    pub d: f32,
+    pub e: f32,
+    pub f: f32,
+}
+
+impl Affine {
+    /// Square crop of side `size` (view pixels) centred at `(cx, cy)`, rotated by `angle`
+    /// (radians, the crop's x axis points along `(cos, sin)` in the view), sampled into
+    /// `out × out` pixels.
+    pub fn rotated_square(cx: f32, cy: f32, size: f32, angle: f32, out: usize) -> Affine {
+        let s = size / out as f32;
+        let (sin, cos) = angle.sin_cos();
+        // view = centre + R · ((u − out/2)·s, (v − out/2)·s)
+        let half = out as f32 / 2.0;
+        let a = cos * s;
+        let b = -sin * s;
+        let d = sin * s;
+        let e = cos * s;
+        Affine {
+            a,
+            b,
+            c: cx - a * half - b * half,
+            d,
+            e,
+            f: cy - d * half - e * half,
+        }
+    }
+
+    #[inline]
+    pub fn apply(&self, u: f32, v: f32) -> (f32, f32) {
+        (
+            self.a * u + self.b * v + self.c,
+            self.d * u + self.e * v + self.f,
+        )
+    }
+
+    /// View pixels per output pixel (the larger axis scale).
+    pub fn scale(&self) -> f32 {
+        (self.a * self.a + self.d * self.d)
+            .sqrt()
+            .max((self.b * self.b + self.e * self.e).sqrt())
+    }
+}
+
+/// Fills `out` (planar CHW, `size × size`, 3 channels) with the frame warped by `map`.
+/// Each value is `(v − mean) · inv_std`; pixels outside the frame get `pad` (in 0–255 units).
+/// When the warp shrinks the image more than 2×, each output pixel averages k×k samples
+/// (box filter) so small inputs are not aliased.
+pub(crate) fn warp_into(
+    frame: &Frame<'_>,
+    map: &Affine,
+    size: usize,
+    mean: f32,
+    inv_std: f32,
+    pad: f32,
+    out: &mut [f32],
+) {
+    let plane = size * size;
+    if out.len() < plane * 3 {
+        return;
+    }
+    let k = (map.scale() / 1.5).ceil().clamp(1.0, 4.0) as usize;
+    let inv_k = 1.0 / k as f32;
+    let inv_k2 = inv_k * inv_k;
+    if k > 1 && map.b == 0.0 && map.d == 0.0 {
+        // Axis-aligned shrink (the detector's letterbox): a box filter of k×k nearest pixels is
+        // as good as bilinear sub-samples here and several times cheaper.
+        for v in 0..size {
+            for u in 0..size {
+                let mut acc = [0.0f32; 3];
+                for j in 0..k {
+                    let y = map.e * (v as f32 + (j as f32 + 0.5) * inv_k) + map.f;
+                    for i in 0..k {
+                        let x = map.a * (u as f32 + (i as f32 + 0.5) * inv_k) + map.c;
+                        let p = if x >= 0.0
+                            && y >= 0.0
+                            && x < frame.width as f32
+                            && y < frame.height as f32
+                        {
+                            frame.pixel(x as i32, y as i32)
+                        } else {
+                            [pad; 3]
+                        };
+                        acc[0] += p[0];
+                        acc[1] += p[1];
+                        acc[2] += p[2];
+                    }
+                }
+                let idx = v * size + u;
+                for (c, value) in acc.iter().enumerate() {
+                    out[c * plane + idx] = (value * inv_k2 - mean) * inv_std;
+                }
+            }
+        }
+        return;
+    }
+    for v in 0..size {
+        for u in 0..size {
+            let mut acc = [0.0f32; 3];
+            for j in 0..k {
+                for i in 0..k {
+                    let su = u as f32 + (i as f32 + 0.5) * inv_k;
+                    let sv = v as f32 + (j as f32 + 0.5) * inv_k;
+                    let (x, y) = map.apply(su, sv);
+                    let p = frame.sample(x, y).unwrap_or([pad; 3]);
+                    acc[0] += p[0];
+                    acc[1] += p[1];
+                    acc[2] += p[2];
+                }
+            }
+            let idx = v * size + u;
+            for (c, value) in acc.iter().enumerate() {
+                out[c * plane + idx] = (value * inv_k2 - mean) * inv_std;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_sizes_and_lengths() {
+        assert!(matches!(
+            Frame::new(&[], 0, 10),
+            Err(FrameError::BadSize { .. })
+        ));
+        assert!(matches!(
+            Frame::new(&[0; 11], 2, 2),
+            Err(FrameError::BadLength {
+                expected: 12,
+                actual: 11
+            })
+        ));
+        assert!(Frame::new(&[0; 12], 2, 2).is_ok());
+    }
+
+    #[test]
+    fn mirroring_flips_left_and_right() {
+        // 2×1 frame: left pixel red, right pixel blue.
+        let rgb = [255, 0, 0, 0, 0, 255];
+        let f = Frame::new(&rgb, 2, 1).unwrap();
+        assert_eq!(f.sample(0.5, 0.5), Some([255.0, 0.0, 0.0]));
+        let m = f.mirrored(true);
+        assert_eq!(m.sample(0.5, 0.5), Some([0.0, 0.0, 255.0]));
+        assert_eq!(m.sample(-1.0, 0.5), None);
+    }
+
+    #[test]
+    fn identity_warp_copies_pixels() {
+        let rgb: Vec<u8> = (0..4 * 4 * 3).map(|i| (i * 5) as u8).collect();
+        let f = Frame::new(&rgb, 4, 4).unwrap();
+        let map = Affine::rotated_square(2.0, 2.0, 4.0, 0.0, 4);
+        let mut out = vec![0.0; 48];
+        warp_into(&f, &map, 4, 0.0, 1.0, 0.0, &mut out);
+        // pixel (u=1, v=2), channel 1 → rgb index (2*4+1)*3+1
+        assert_eq!(out[16 + 2 * 4 + 1], rgb[(2 * 4 + 1) * 3 + 1] as f32);
+    }
+}

@@ -1,0 +1,36 @@
+//! Zhanyou's face models, run on the phone (app) and on the server (re-check) with tract.
+//!
+//! - [`FaceModels`]: MediaPipe BlazeFace short-range detection, MediaPipe Face Mesh (468
+//!   points) and MobileFaceNet embeddings, loaded once from sha256-verified ONNX files
+//!   ([`assets`], provenance in `MODELS.md`).
+//! - [`FaceModels::analyze`]: an RGB frame (any size, optionally mirrored) →
+//!   [`shared::liveness::FrameSignals`]: eye/mouth openness, yaw, pitch and quality issues.
+//! - [`embed`]: aligned-face embeddings, cosine similarity and the 1:1 decision, with
+//!   "no reference photo" as its own outcome.
+//! - [`session`]: runs a liveness challenge over timed frames with the shared
+//!   [`LivenessSession`](shared::liveness::LivenessSession), checking that the face stays the
+//!   same person throughout.
+//!
+//! Architecture invariant: deterministic and pure Rust (no threads, no native libraries), so the
+//! server re-computes exactly what the phone computed, and the crate builds for Android as is.
+
+pub mod assets;
+pub mod detect;
+pub mod embed;
+pub mod error;
+mod eyes;
+pub mod frame;
+pub mod mesh;
+mod net;
+pub mod pipeline;
+pub mod session;
+pub mod signals;
+
+pub use detect::FaceDetection;
+pub use embed::{compare, Comparison, Embedding, MATCH_THRESHOLD};
+pub use error::{FrameError, ModelError};
+pub use frame::Frame;
+pub use mesh::FaceMesh;
+pub use pipeline::{FaceModels, FrameAnalysis};
+pub use session::{detector_config, IdentityConfig, LivenessRunner, SessionOutcome};
+pub use signals::QualityConfig;

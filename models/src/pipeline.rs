@@ -1,0 +1,239 @@
+//! The three models together: frame in → faces, mesh, signals, quality; face → embedding.
+
+use std::path::Path;
+
+use shared::liveness::{FrameSignals, QualityIssue};
+
+use crate::assets::{self, DETECTOR, EMBEDDER, EYES, LANDMARKS};
+use crate::detect::{Detector, FaceDetection};
+use crate::embed::{Embedder, Embedding};
+use crate::error::ModelError;
+use crate::eyes::EyeModel;
+use crate::frame::Frame;
+use crate::mesh::{FaceMesh, Landmarker};
+use crate::signals::{self, QualityConfig};
+
+/// Everything measured on one frame.
+#[derive(Debug, Clone)]
+pub struct FrameAnalysis {
+    /// What `shared::liveness` consumes.
+    pub signals: FrameSignals,
+    /// Every detected face, highest score first.
+    pub faces: Vec<FaceDetection>,
+    /// Index into `faces` of the main (largest) face.
+    pub main_face: Option<usize>,
+    /// The main face's mesh, when the landmark model confirmed it.
+    pub mesh: Option<FaceMesh>,
+    /// Mean luma of the whole frame (0–255).
+    pub frame_luma: f32,
+}
+
+impl FrameAnalysis {
+    /// The main face's detection.
+    pub fn face(&self) -> Option<&FaceDetection> {
+        self.main_face.and_then(|i| self.faces.get(i))
+    }
+}
+
+/// The loaded, verified models. Not `Sync`: each thread (or camera pipeline) owns one.
+pub struct FaceModels {
+    detector: Detector,
+    landmarker: Landmarker,
+    eyes: EyeModel,
+    embedder: Embedder,
+    quality: QualityConfig,
+}
+
+impl std::fmt::Debug for FaceModels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaceModels")
+            .field("quality", &self.quality)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FaceModels {
+    /// Loads and verifies the three models from a directory (see [`assets::bundled_dir`]).
+    pub fn load_dir(dir: &Path) -> Result<FaceModels, ModelError> {
+        let det = assets::read_verified(dir, &DETECTOR)?;
+        let lmk = assets::read_verified(dir, &LANDMARKS)?;
+        let eyes = assets::read_verified(dir, &EYES)?;
+        let emb = assets::read_verified(dir, &EMBEDDER)?;
+        FaceModels::from_verified_bytes(&det, &lmk, &eyes, &emb)
+    }
+
+    /// The models shipped in this crate's `onnx/` directory.
+    pub fn load_bundled() -> Result<FaceModels, ModelError> {
+        FaceModels::load_dir(&assets::bundled_dir())
+    }
+
+    /// Verifies and loads models the caller has read (e.g. from Android assets).
+    pub fn from_bytes(
+        detector: &[u8],
+        landmarks: &[u8],
+        eyes: &[u8],
+        embedder: &[u8],
+    ) -> Result<FaceModels, ModelError> {
+        assets::verify(&DETECTOR, detector)?;
+        assets::verify(&LANDMARKS, landmarks)?;
+        assets::verify(&EYES, eyes)?;
+        assets::verify(&EMBEDDER, embedder)?;
+        FaceModels::from_verified_bytes(detector, landmarks, eyes, embedder)
+    }
+
+    fn from_verified_bytes(
+        det: &[u8],
+        lmk: &[u8],
+        eyes: &[u8],
+        emb: &[u8],
+    ) -> Result<FaceModels, ModelError> {
+        Ok(FaceModels {
+            detector: Detector::load(det)?,
+            landmarker: Landmarker::load(lmk)?,
+            eyes: EyeModel::load(eyes)?,
+            embedder: Embedder::load(emb)?,
+            quality: QualityConfig::default(),
+        })
+    }
+
+    /// Runs one network on a raw NCHW input, for benchmarks (compare with onnxruntime on the
+    /// same `.onnx`). `model` is one of the [`assets`] constants.
+    #[doc(hidden)]
+    pub fn run_raw(
+        &mut self,
+        model: &assets::ModelFile,
+        input: &[f32],
+    ) -> Result<Vec<Vec<f32>>, ModelError> {
+        match model.name {
+            n if n == DETECTOR.name => self.detector.net_mut().run(input),
+            n if n == LANDMARKS.name => self.landmarker.net_mut().run(input),
+            n if n == EYES.name => self.eyes.net_mut().run(input),
+            _ => self.embedder.net_mut().run(input),
+        }
+    }
+
+    /// Replaces the quality thresholds.
+    pub fn with_quality(mut self, quality: QualityConfig) -> FaceModels {
+        self.quality = quality;
+        self
+    }
+
+    pub fn quality(&self) -> &QualityConfig {
+        &self.quality
+    }
+
+    /// Faces in the frame, highest score first.
+    pub fn detect(&mut self, frame: &Frame<'_>) -> Result<Vec<FaceDetection>, ModelError> {
+        self.detector.detect(frame)
+    }
+
+    /// The mesh of one detected face, with the eye-contour openness (`None` if the landmark
+    /// model finds no face there).
+    pub fn mesh(
+        &mut self,
+        frame: &Frame<'_>,
+        face: &FaceDetection,
+    ) -> Result<Option<FaceMesh>, ModelError> {
+        let Some(mut mesh) = self.landmarker.mesh(frame, face)? else {
+            return Ok(None);
+        };
+        mesh.eye_openness = self.eyes.openness(frame, &mesh)?;
+        Ok(Some(mesh))
+    }
+
+    /// The embedding of a face given its mesh.
+    pub fn embed(
+        &mut self,
+        frame: &Frame<'_>,
+        mesh: &FaceMesh,
+    ) -> Result<Option<Embedding>, ModelError> {
+        self.embedder.embed(frame, mesh)
+    }
+
+    /// Detect → mesh of the largest face → signals and quality issues, for a frame taken at
+    /// `t_ms`.
+    pub fn analyze(&mut self, frame: &Frame<'_>, t_ms: u64) -> Result<FrameAnalysis, ModelError> {
+        let faces = self.detector.detect(frame)?;
+        self.analyze_faces(frame, t_ms, faces)
+    }
+
+    /// Like [`analyze`](Self::analyze) for a still photo (reference photo, a photo check):
+    /// also looks for small faces in overlapping tiles, at several times the cost.
+    pub fn analyze_still(&mut self, frame: &Frame<'_>) -> Result<FrameAnalysis, ModelError> {
+        let faces = self.detector.detect_tiled(frame)?;
+        self.analyze_faces(frame, 0, faces)
+    }
+
+    fn analyze_faces(
+        &mut self,
+        frame: &Frame<'_>,
+        t_ms: u64,
+        faces: Vec<FaceDetection>,
+    ) -> Result<FrameAnalysis, ModelError> {
+        let (w, h) = (frame.width() as f32, frame.height() as f32);
+        let frame_luma = frame.mean_luma();
+        let main_face = faces
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.area().total_cmp(&b.1.area()))
+            .map(|(i, _)| i);
+        let mut issues = Vec::new();
+        let mut mesh = None;
+        let mut face_signals = None;
+        match main_face.and_then(|i| faces.get(i)) {
+            None => {
+                issues.push(QualityIssue::NoFace);
+                if frame_luma < self.quality.dark_frame_luma {
+                    issues.push(QualityIssue::TooDark);
+                }
+            }
+            Some(face) => {
+                if faces.len() > 1 {
+                    issues.push(QualityIssue::MultipleFaces);
+                }
+                mesh = self.mesh(frame, face)?;
+                match &mesh {
+                    Some(m) => face_signals = Some(signals::face_signals(face, m, w, h)),
+                    None => issues.push(QualityIssue::NoFace),
+                }
+                issues.extend(signals::face_issues(
+                    &self.quality,
+                    face,
+                    mesh.as_ref(),
+                    w,
+                    h,
+                ));
+                if mesh.is_none() && frame_luma < self.quality.dark_frame_luma {
+                    issues.push(QualityIssue::TooDark);
+                }
+            }
+        }
+        let signals = FrameSignals {
+            t_ms,
+            faces: faces.len().try_into().unwrap_or(u32::MAX),
+            face: face_signals,
+            issues,
+        };
+        Ok(FrameAnalysis {
+            signals,
+            faces,
+            main_face,
+            mesh,
+            frame_luma,
+        })
+    }
+
+    /// Embedding of the main face of a still photo (e.g. the reference photo), with the
+    /// analysis; `None` when there is no usable face.
+    pub fn embed_main_face(
+        &mut self,
+        frame: &Frame<'_>,
+    ) -> Result<(FrameAnalysis, Option<Embedding>), ModelError> {
+        let analysis = self.analyze_still(frame)?;
+        let embedding = match &analysis.mesh {
+            Some(mesh) => self.embedder.embed(frame, mesh)?,
+            None => None,
+        };
+        Ok((analysis, embedding))
+    }
+}
