@@ -27,6 +27,8 @@ pub struct Settings {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub session_ttl_secs: i64,
     pub hash_cost: HashCost,
+    /// The actions liveness challenges may draw from (`--liveness-actions`; default all four).
+    pub liveness_actions: shared::liveness::ActionSet,
 }
 
 impl Default for Settings {
@@ -39,6 +41,7 @@ impl Default for Settings {
             tls: None,
             session_ttl_secs: 12 * 3600,
             hash_cost: HashCost::PRODUCTION,
+            liveness_actions: shared::liveness::ActionSet::all(),
         }
     }
 }
@@ -112,6 +115,8 @@ impl Application {
             .unwrap_or_else(|| Arc::new(OutboxGateway::new(store.clone(), deps.clock.clone())));
         let passwords =
             Passwords::new(settings.hash_cost).map_err(|e| StartError::Other(e.to_string()))?;
+        let blobs = crate::blobs::LocalDirBlobStore::new(&settings.data_dir.join("blobs"))
+            .map_err(|e| StartError::Other(format!("cannot create the blob directory: {e}")))?;
         let state = AppState {
             store,
             clock: deps.clock,
@@ -119,6 +124,8 @@ impl Application {
             passwords,
             session_ttl_secs: settings.session_ttl_secs,
             demo: settings.demo,
+            blobs: Arc::new(blobs),
+            liveness_actions: settings.liveness_actions,
         };
         let listener = std::net::TcpListener::bind(settings.listen)
             .map_err(|e| StartError::Bind(settings.listen, e))?;

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 use shared::api::accounts::Role;
 use shared::category::Category;
+use shared::form::{BasicDraft, PartyDraft, ReviewFormDraft, RewardsDraft, VerificationDraft};
 
 use crate::state::AppState;
 use crate::store::{NewUser, RosterRecord};
@@ -153,44 +154,43 @@ const PEOPLE: &[Person] = &[
     },
 ];
 
-/// Last year's accepted review of a demo person (for prefill), in the shape of the review form.
+/// Last year's accepted review of a demo person (for prefill): `{"year", "status", "form"}` with
+/// `form` a [`ReviewFormDraft`] that validates (a unit test checks it).
 fn last_review(p: &Person, phone: &str, id_number: &str, year: i32) -> String {
-    json!({
-        "year": year,
-        "status": "approved",
-        "form": {
-            "basic": {
-                "name": p.name,
-                "id_number": id_number,
-                "political_status": "中共党员",
-                "phone": phone,
-                "emergency_contact_name": "张三",
-                "emergency_contact_phone": "15800000000",
-                "placement_region": p.district,
-                "residence_region": p.district,
-                "residence_address": "幸福路1号院2号楼3单元401",
-                "foreign_nationality": false,
-                "joined_social_organization": false,
-                "living_difficulty": false
-            },
-            "party": {
-                "is_party_member": true,
-                "branch": "第一党支部",
-                "branch_phone": "01065000000",
-                "attends_party_life": true,
-                "dues_paid_last_year": "200.00",
-                "evaluation_last_year": "优秀"
-            },
-            "rewards": {
-                "rewarded_last_year": false,
-                "reward_name": null,
-                "reward_unit": null,
-                "party_discipline_last_year": false,
-                "criminal_penalty_last_year": false
-            }
-        }
-    })
-    .to_string()
+    let form = ReviewFormDraft {
+        basic: BasicDraft {
+            name: Some(p.name.to_owned()),
+            id_number: Some(id_number.to_owned()),
+            id_front_photo: Some(format!("demo-{year}-id-front")),
+            id_back_photo: Some(format!("demo-{year}-id-back")),
+            political_status: Some("party_member".to_owned()),
+            phone: Some(phone.to_owned()),
+            emergency_contact_name: Some("张三".to_owned()),
+            emergency_contact_phone: Some("15800000000".to_owned()),
+            placement_region: Some(p.district.to_owned()),
+            residence_region: Some(p.district.to_owned()),
+            residence_address: Some("幸福路1号院2号楼3单元401".to_owned()),
+            foreign_nationality: Some(false),
+            social_organization: Some(false),
+            living_difficulty: Some(false),
+        },
+        party: PartyDraft {
+            is_member: Some(true),
+            branch: Some("第一党支部".to_owned()),
+            branch_phone: Some("010-65000000".to_owned()),
+            attends_party_life: Some(true),
+            dues_paid: Some("200".to_owned()),
+            evaluation: Some("excellent".to_owned()),
+        },
+        rewards: RewardsDraft {
+            rewarded: Some(false),
+            party_discipline: Some(false),
+            criminal_penalty: Some(false),
+            ..RewardsDraft::default()
+        },
+        verification: VerificationDraft::default(),
+    };
+    json!({"year": year, "status": "approved", "form": form}).to_string()
 }
 
 /// Seeds the demo roster and accounts. Returns the logins to print.
@@ -370,6 +370,28 @@ mod tests {
             let parsed = shared::id::IdNumber::parse(&id, today).expect("valid demo id");
             assert_eq!(parsed.birth_date(), birth);
             assert_eq!(parsed.sex() == shared::id::Sex::Male, p.male);
+        }
+    }
+
+    #[test]
+    fn last_year_reviews_are_valid_forms() {
+        let today = NaiveDate::from_ymd_opt(2025, 4, 1).unwrap();
+        for (i, p) in PEOPLE.iter().enumerate() {
+            let birth = NaiveDate::from_ymd_opt(p.birth.0, p.birth.1, p.birth.2).unwrap();
+            let id =
+                make_id_number(p.district, birth, 100 + 2 * i as u32 + u32::from(p.male)).unwrap();
+            let json: serde_json::Value =
+                serde_json::from_str(&last_review(p, "13900000001", &id, 2024)).unwrap();
+            assert_eq!(json["year"], 2024);
+            let draft: ReviewFormDraft = serde_json::from_value(json["form"].clone()).unwrap();
+            let form = draft
+                .validate(today)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", p.name));
+            assert_eq!(form.basic().name.as_str(), p.name);
+            assert_eq!(
+                form.prefill_next_year().basic.id_number.as_deref(),
+                Some(id.as_str())
+            );
         }
     }
 }

@@ -5,7 +5,8 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use shared::api::problem::{Problem, PROBLEM_JSON};
-use shared::FieldError;
+use shared::lifecycle::TransitionError;
+use shared::{FieldError, UserError};
 
 use crate::clock::rfc3339;
 
@@ -63,6 +64,21 @@ pub enum ApiError {
     /// 405.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// 413: an uploaded file is larger than allowed.
+    #[error("upload too large")]
+    UploadTooLarge,
+    /// 415: an uploaded file is not a JPEG or PNG image (checked by decoding it).
+    #[error("unsupported media")]
+    UnsupportedMedia,
+    /// 403: the caller is not a person in the roster (only people under care have a review).
+    #[error("no review")]
+    NoReview,
+    /// 409 (or 403/422, see [`TransitionError`]): the review's status does not allow this.
+    #[error("transition: {0}")]
+    Transition(shared::lifecycle::TransitionError),
+    /// 422: the request needs the `Idempotency-Key` header.
+    #[error("idempotency key missing")]
+    IdempotencyKeyMissing,
     /// 500: logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -103,6 +119,18 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::UploadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::NoReview => StatusCode::FORBIDDEN,
+            ApiError::Transition(e) => match e {
+                TransitionError::Illegal { .. } => StatusCode::CONFLICT,
+                TransitionError::NotPermitted { .. } => StatusCode::FORBIDDEN,
+                TransitionError::SpecialPopulationNotAllowed { .. }
+                | TransitionError::NotEnoughFailedComparisons { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+            },
+            ApiError::IdempotencyKeyMissing => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -127,6 +155,11 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::UploadTooLarge => "too_large",
+            ApiError::UnsupportedMedia => "unsupported_media",
+            ApiError::NoReview => "no_review",
+            ApiError::Transition(e) => e.code(),
+            ApiError::IdempotencyKeyMissing => "idempotency_key_required",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -152,6 +185,12 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => "操作过于频繁,请稍后再试",
             ApiError::NotFound => "请求的内容不存在",
             ApiError::MethodNotAllowed => "不支持的请求方式",
+            ApiError::UploadTooLarge => "图片不能超过2MB,请重新拍摄或选择图片",
+            ApiError::UnsupportedMedia => "仅支持JPG或PNG格式的图片",
+            ApiError::NoReview => "您不在年审名单中,请联系当地退役军人服务中心(站)",
+            // Replaced by the transition's own message in `problem`.
+            ApiError::Transition(_) => "当前状态不能进行此操作",
+            ApiError::IdempotencyKeyMissing => "请求缺少幂等键,请升级App后重试",
             ApiError::Internal(_) => "系统繁忙,请稍后再试",
         }
     }
@@ -163,6 +202,7 @@ impl ApiError {
             ApiError::Invalid(errors) => p.errors = errors.clone(),
             ApiError::TooManyRequests { retry_after } => p.retry_after = Some(*retry_after),
             ApiError::AccountLocked { until } => p.locked_until = Some(rfc3339(*until)),
+            ApiError::Transition(e) => p.message = e.message(),
             _ => {}
         }
         p
@@ -226,6 +266,14 @@ mod tests {
             ApiError::TooManyRequests { retry_after: 1 },
             ApiError::NotFound,
             ApiError::MethodNotAllowed,
+            ApiError::UploadTooLarge,
+            ApiError::UnsupportedMedia,
+            ApiError::NoReview,
+            ApiError::Transition(TransitionError::Illegal {
+                from: shared::lifecycle::StatusKind::Approved,
+                event: shared::lifecycle::EventKind::SaveDraft,
+            }),
+            ApiError::IdempotencyKeyMissing,
             ApiError::Internal("x".into()),
         ];
         for e in all {

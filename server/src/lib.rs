@@ -12,6 +12,7 @@
 //! - Demo-only routes are not merely disabled without `--demo`: they are not in the router.
 
 pub mod app;
+pub mod blobs;
 pub mod captcha;
 pub mod clock;
 pub mod demo;

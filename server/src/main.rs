@@ -38,6 +38,10 @@ struct Cli {
     /// PEM private key (with --tls-cert).
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// The liveness actions challenges may draw from, comma-separated: blink, open_mouth,
+    /// shake_head, nod (default: all four).
+    #[arg(long, value_parser = parse_actions)]
+    liveness_actions: Option<shared::liveness::ActionSet>,
     /// Session lifetime in hours.
     #[arg(long, default_value_t = 12)]
     session_hours: i64,
@@ -53,6 +57,16 @@ enum Command {
         /// The CSV file.
         file: PathBuf,
     },
+}
+
+/// `--liveness-actions`: a clear message for a bad list (clap prints it and exits with 2).
+fn parse_actions(s: &str) -> Result<shared::liveness::ActionSet, String> {
+    shared::liveness::ActionSet::parse_list(s).map_err(|e| {
+        format!(
+            "{e} ({}); allowed names: blink, open_mouth, shake_head, nod",
+            shared::UserError::code(&e)
+        )
+    })
 }
 
 fn init_tracing() {
@@ -76,6 +90,9 @@ async fn main() -> ExitCode {
         demo: cli.demo,
         tls: cli.tls_cert.clone().zip(cli.tls_key.clone()),
         session_ttl_secs: cli.session_hours.clamp(1, 24 * 30) * 3600,
+        liveness_actions: cli
+            .liveness_actions
+            .unwrap_or_else(shared::liveness::ActionSet::all),
         ..Settings::default()
     };
     match cli.command {
@@ -147,6 +164,31 @@ async fn serve(settings: Settings) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn liveness_actions_are_parsed_and_bad_lists_refused() {
+        let cli = Cli::try_parse_from(["server", "--liveness-actions", "shake_head,nod"]).unwrap();
+        let set = cli.liveness_actions.unwrap();
+        assert_eq!(set.len(), 2);
+        assert!(set.contains(shared::liveness::Action::Nod));
+        assert!(!set.contains(shared::liveness::Action::Blink));
+        assert!(Cli::try_parse_from(["server"])
+            .unwrap()
+            .liveness_actions
+            .is_none());
+        for bad in ["blink,wink", "nod,nod", "", "nod,"] {
+            let err = Cli::try_parse_from(["server", "--liveness-actions", bad])
+                .expect_err(bad)
+                .to_string();
+            assert!(err.contains("allowed names: blink"), "{bad}: {err}");
+            assert!(err.contains("liveness_action"), "{bad}: {err}");
         }
     }
 }

@@ -2,6 +2,9 @@
 
 use std::sync::Arc;
 
+use shared::liveness::ActionSet;
+
+use crate::blobs::BlobStore;
 use crate::clock::Clock;
 use crate::passwords::Passwords;
 use crate::sms::SmsGateway;
@@ -18,4 +21,8 @@ pub struct AppState {
     pub session_ttl_secs: i64,
     /// Demo mode: the dev routes exist.
     pub demo: bool,
+    /// Uploaded images.
+    pub blobs: Arc<dyn BlobStore>,
+    /// The actions liveness challenges may draw from (`--liveness-actions`).
+    pub liveness_actions: ActionSet,
 }

@@ -105,6 +105,8 @@ pub struct Options {
     /// Reuse this data directory (restart tests); `None` = a fresh temporary one.
     pub data_dir: Option<std::path::PathBuf>,
     pub clock: Option<ManualClock>,
+    /// `--liveness-actions`; `None` = the default (all four).
+    pub liveness_actions: Option<shared::liveness::ActionSet>,
 }
 
 impl Options {
@@ -114,6 +116,7 @@ impl Options {
             demo: true,
             data_dir: None,
             clock: None,
+            liveness_actions: None,
         }
     }
 }
@@ -157,6 +160,9 @@ pub async fn spawn_with(opts: Options) -> Option<TestApp> {
         database_url,
         demo: opts.demo,
         hash_cost: TEST_HASH_COST,
+        liveness_actions: opts
+            .liveness_actions
+            .unwrap_or_else(shared::liveness::ActionSet::all),
         ..Settings::default()
     };
     let app = Application::build(

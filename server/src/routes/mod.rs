@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod admin;
 pub mod dev;
+pub mod review;
+pub mod reviewer;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
 use axum::http::{header, HeaderValue, Request};
@@ -50,6 +52,31 @@ impl Routes {
         self
     }
 
+    /// [`add`](Self::add) with its own body limit (uploads), instead of [`JSON_BODY_LIMIT`].
+    fn add_with_body_limit<H, T>(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        handler: H,
+        limit: usize,
+    ) -> Routes
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = match method {
+            "post" => MethodFilter::POST,
+            "put" => MethodFilter::PUT,
+            other => panic!("unsupported method {other} for a body limit"),
+        };
+        self.router = self.router.route(
+            path,
+            on(filter, handler).layer(DefaultBodyLimit::max(limit)),
+        );
+        self.registered.push((method, path));
+        self
+    }
+
     /// Every (method, path) registered, in order.
     pub fn registered(&self) -> &[(&'static str, &'static str)] {
         &self.registered
@@ -70,7 +97,29 @@ pub fn routes(demo: bool) -> Routes {
         .add("post", "/api/v1/password-resets", accounts::reset_password)
         .add("get", "/api/v1/me", accounts::me)
         .add("put", "/api/v1/me/phone", accounts::change_phone)
-        .add("get", "/api/v1/audit-log", admin::audit_log);
+        .add("get", "/api/v1/audit-log", admin::audit_log)
+        .add("get", "/api/v1/reviews/current", review::current)
+        .add("put", "/api/v1/reviews/current/draft", review::save_draft)
+        .add_with_body_limit(
+            "post",
+            "/api/v1/uploads",
+            review::upload,
+            review::UPLOAD_BODY_LIMIT,
+        )
+        .add("get", "/api/v1/uploads/{id}", review::get_upload)
+        .add("post", "/api/v1/liveness/challenges", review::new_challenge)
+        .add(
+            "post",
+            "/api/v1/reviews/current/submissions",
+            review::submit,
+        )
+        .add("get", "/api/v1/review-queue", reviewer::queue)
+        .add("get", "/api/v1/submissions/{id}", reviewer::detail)
+        .add(
+            "post",
+            "/api/v1/submissions/{id}/decision",
+            reviewer::decide,
+        );
     if demo {
         r = r.add("get", "/api/v1/dev/sms-outbox", dev::sms_outbox).add(
             "get",

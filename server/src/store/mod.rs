@@ -7,7 +7,13 @@
 //! SQLite runs in WAL mode with `synchronous=FULL`: a commit is on disk before the request that
 //! made it is answered, so no acknowledged write is lost on a crash or restart.
 
+mod review;
 mod schema;
+
+pub use review::{
+    ChallengeRow, Decision, NewChallenge, NewSubmission, NewUpload, QueueRow, ReviewPerson,
+    ReviewRow, SubmissionRow, SubmitOutcome, UploadRow,
+};
 
 use std::path::Path;
 

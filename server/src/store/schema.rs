@@ -116,6 +116,68 @@ const POSTGRES_V1: &[&str] = &[
      FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
 ];
 
+/// Version 2: the annual review intake (reviews, uploads, liveness challenges, submissions and
+/// their idempotency keys). Same on both backends.
+const COMMON_V2: &[&str] = &[
+    // One row per person and year: the lifecycle status (`shared::lifecycle::ReviewStatus` as
+    // JSON) and the server copy of the draft (`ReviewFormDraft` as JSON).
+    "CREATE TABLE reviews (
+        person_id TEXT NOT NULL REFERENCES roster_people(id),
+        year BIGINT NOT NULL,
+        status TEXT NOT NULL,
+        draft TEXT,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (person_id, year)
+    )",
+    "CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        kind TEXT NOT NULL,
+        blob_key TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE INDEX uploads_user ON uploads(user_id)",
+    "CREATE TABLE liveness_challenges (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        nonce TEXT NOT NULL,
+        actions TEXT NOT NULL,
+        issued_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        passed_at BIGINT,
+        submitted_at BIGINT
+    )",
+    "CREATE INDEX liveness_challenges_user ON liveness_challenges(user_id)",
+    "CREATE TABLE submissions (
+        id TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL REFERENCES roster_people(id),
+        user_id TEXT NOT NULL REFERENCES users(id),
+        year BIGINT NOT NULL,
+        form TEXT NOT NULL,
+        id_front_upload TEXT NOT NULL REFERENCES uploads(id),
+        id_back_upload TEXT NOT NULL REFERENCES uploads(id),
+        liveness_challenge_id TEXT NOT NULL REFERENCES liveness_challenges(id),
+        status TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        decided_by TEXT REFERENCES users(id),
+        decided_at BIGINT,
+        decision_reason TEXT
+    )",
+    "CREATE INDEX submissions_queue ON submissions(status, created_at)",
+    "CREATE INDEX submissions_person ON submissions(person_id, year)",
+    // The answer given to a submission, per user and Idempotency-Key, written in the same
+    // transaction as the submission: a retry gets the same answer and creates nothing.
+    "CREATE TABLE idempotency_keys (
+        user_id TEXT NOT NULL REFERENCES users(id),
+        idem_key TEXT NOT NULL,
+        response TEXT,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, idem_key)
+    )",
+];
+
 /// The migrations for one backend, as `(version, statements)`, applied in order, each in one
 /// transaction: the common statements, then the dialect's own.
 pub fn migrations(postgres: bool) -> Vec<(i64, Vec<&'static str>)> {
@@ -124,5 +186,5 @@ pub fn migrations(postgres: bool) -> Vec<(i64, Vec<&'static str>)> {
         .chain(if postgres { POSTGRES_V1 } else { SQLITE_V1 }.iter())
         .copied()
         .collect();
-    vec![(1, v1)]
+    vec![(1, v1), (2, COMMON_V2.to_vec())]
 }

@@ -4,3 +4,4 @@
 
 pub mod accounts;
 pub mod problem;
+pub mod review;

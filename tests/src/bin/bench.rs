@@ -1,9 +1,13 @@
-//! Load benchmark (not a test): login throughput/latency with the production Argon2id cost, and
-//! `GET /api/v1/me` under concurrency.
+//! Load benchmark (not a test): login throughput/latency with the production Argon2id cost,
+//! `GET /api/v1/me` under concurrency, image uploads, and review submissions.
 //!
 //! ```text
 //! cargo run --release -p tests --bin bench -- [--clients 50] [--seconds 10] [--postgres URL]
+//!     [--submissions 3000]
 //! ```
+//! Submissions need one prepared person each (account, session, two uploads, a passed liveness
+//! challenge), written straight to the store before the phase; the challenge is marked passed
+//! with `Store::test_only_mark_challenge_passed`, as the evidence endpoint does not exist yet.
 //! The server runs in this process (same 2 cores as the load generator), on a fresh SQLite
 //! database in a temporary directory, or on a fresh PostgreSQL database with `--postgres`.
 
@@ -20,6 +24,7 @@ struct Args {
     clients: usize,
     seconds: u64,
     postgres: Option<String>,
+    submissions: usize,
 }
 
 fn args() -> Args {
@@ -27,6 +32,7 @@ fn args() -> Args {
         clients: 50,
         seconds: 10,
         postgres: None,
+        submissions: 3000,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -34,6 +40,12 @@ fn args() -> Args {
             "--clients" => a.clients = it.next().and_then(|v| v.parse().ok()).unwrap_or(a.clients),
             "--seconds" => a.seconds = it.next().and_then(|v| v.parse().ok()).unwrap_or(a.seconds),
             "--postgres" => a.postgres = it.next(),
+            "--submissions" => {
+                a.submissions = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(a.submissions)
+            }
             other => eprintln!("ignoring unknown argument {other}"),
         }
     }
@@ -269,6 +281,90 @@ async fn main() {
         .await;
     report("GET /healthz", lat, elapsed, errors);
 
+    // 6. Review submissions (form only; the photos were uploaded before).
+    let now = chrono::Utc::now().timestamp();
+    let t = Instant::now();
+    // SQLite's account inserts read before they write, so parallel preparation trips over
+    // its lock upgrade: prepare one at a time there.
+    let parallel = if a.postgres.is_some() { 16 } else { 1 };
+    let people = Arc::new(prepare_people(&store, a.submissions, now, parallel).await);
+    println!(
+        "prepared {} people for submissions in {:.1} s",
+        people.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..a.clients {
+        let (c, b, people, next) = (client.clone(), base.clone(), people.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0;
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(p) = people.get(i) else { break };
+                let t = Instant::now();
+                let ok = match c
+                    .post(format!("{b}/api/v1/reviews/current/submissions"))
+                    .bearer_auth(&p.token)
+                    .header("Idempotency-Key", format!("bench-{i}"))
+                    .json(&p.body)
+                    .send()
+                    .await
+                {
+                    Ok(r) => r.status() == 201 && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                if ok {
+                    lat.push(t.elapsed());
+                } else {
+                    errors += 1;
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((l, e)) = t.await {
+            lat.extend(l);
+            errors += e;
+        }
+    }
+    report("POST submissions (form)", lat, start.elapsed(), errors);
+
+    // 7. Photo uploads (a 640×480 JPEG, decoded and re-encoded by the server).
+    let photo = Arc::new(bench_jpeg());
+    let photo_kb = photo.len() / 1024;
+    let (c, b, people) = (client.clone(), base.clone(), people.clone());
+    let (lat, elapsed, errors) = load(a.clients, a.seconds.min(5), move |i| {
+        let (c, b, people, photo) = (c.clone(), b.clone(), people.clone(), photo.clone());
+        async move {
+            let Some(p) = people.get(i % people.len().max(1)) else {
+                return false;
+            };
+            let body = multipart_photo(&photo);
+            matches!(
+                c.post(format!("{b}/api/v1/uploads"))
+                    .bearer_auth(&p.token)
+                    .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+                    .body(body)
+                    .send()
+                    .await,
+                Ok(r) if r.status() == 201
+            )
+        }
+    })
+    .await;
+    report(
+        &format!("POST uploads ({photo_kb} KB JPEG)"),
+        lat,
+        elapsed,
+        errors,
+    );
+
     let _ = stop.send(());
     let _ = server.await;
     if let Some((admin, db)) = drop_db {
@@ -281,4 +377,191 @@ async fn main() {
             .await;
         }
     }
+}
+
+/// One person ready to submit: a session token and the request body.
+struct Ready {
+    token: String,
+    body: serde_json::Value,
+}
+
+/// Writes `n` people (roster entry, account, session, two uploads, a passed challenge) straight
+/// to the store, `parallel` at a time.
+async fn prepare_people(
+    store: &server::store::Store,
+    n: usize,
+    now: i64,
+    parallel: usize,
+) -> Vec<Ready> {
+    prepare::all(store, n, now, parallel).await
+}
+
+mod prepare {
+    use super::*;
+
+    pub async fn all(
+        store: &server::store::Store,
+        n: usize,
+        now: i64,
+        parallel: usize,
+    ) -> Vec<Ready> {
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..parallel {
+            let (store, next) = (store.clone(), next.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut out = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    match prepare_one(&store, i, now).await {
+                        Ok(r) => out.push(r),
+                        Err(e) => eprintln!("prepare {i}: {e}"),
+                    }
+                }
+                out
+            }));
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            if let Ok(v) = t.await {
+                all.extend(v);
+            }
+        }
+        all
+    }
+
+    async fn prepare_one(
+        store: &server::store::Store,
+        i: usize,
+        now: i64,
+    ) -> Result<Ready, sqlx::Error> {
+        use server::store::{NewChallenge, NewUpload, RosterRecord};
+        let birth = chrono::NaiveDate::from_ymd_opt(1950, 1, 1)
+            .and_then(|d| d.checked_add_days(chrono::Days::new((i / 500) as u64)))
+            .expect("date");
+        let seq = (2 * (i % 500) + 1) as u32;
+        let id_number = server::demo::make_id_number("110101", birth, seq).expect("id");
+        let phone = format!("135{i:08}");
+        let name = "陈松";
+        let person_id = store
+            .upsert_roster(
+                &RosterRecord {
+                    id: server::tokens::new_id(),
+                    name: name.into(),
+                    id_number: id_number.clone(),
+                    phones: vec![phone.clone()],
+                    category: "self_employed_officer".into(),
+                    district: "110101".into(),
+                    reference_photo: None,
+                    last_review: None,
+                },
+                now,
+            )
+            .await?;
+        let user_id = server::tokens::new_id();
+        store
+            .insert_user(
+                &NewUser {
+                    id: user_id.clone(),
+                    role: Role::Veteran,
+                    person_id: Some(person_id),
+                    name: name.into(),
+                    id_number: Some(id_number.clone()),
+                    phone: phone.clone(),
+                    password_hash: "unused".into(),
+                    id_valid_from: None,
+                    id_valid_to: None,
+                    districts: vec![],
+                },
+                now,
+            )
+            .await?;
+        let token = server::tokens::new_token();
+        store
+            .insert_session(
+                &server::tokens::hash_token(&token),
+                &user_id,
+                now,
+                now + 86_400,
+            )
+            .await?;
+        let mut uploads = Vec::new();
+        for kind in ["id_front", "id_back"] {
+            let id = server::tokens::new_id();
+            store
+                .insert_upload(
+                    &NewUpload {
+                        id: &id,
+                        user_id: &user_id,
+                        kind,
+                        blob_key: &format!("{id}.jpg"),
+                        content_type: "image/jpeg",
+                        size: 0,
+                    },
+                    now,
+                )
+                .await?;
+            uploads.push(id);
+        }
+        let challenge = server::tokens::new_id();
+        let nonce = format!("{}{}", server::tokens::new_id(), server::tokens::new_id());
+        store
+            .insert_challenge(&NewChallenge {
+                id: &challenge,
+                user_id: &user_id,
+                nonce: &nonce,
+                actions: "[\"blink\",\"nod\"]",
+                issued_at: now,
+                expires_at: now + 120,
+            })
+            .await?;
+        store
+            .test_only_mark_challenge_passed(&challenge, now)
+            .await?;
+        let body = json!({
+            "form": {
+                "basic": {
+                    "name": name, "id_number": id_number, "political_status": "masses",
+                    "phone": phone, "emergency_contact_name": "张三",
+                    "emergency_contact_phone": "15800000000", "placement_region": "110101",
+                    "residence_region": "110101", "residence_address": "幸福路1号院2号楼3单元401",
+                    "foreign_nationality": false, "social_organization": false,
+                    "living_difficulty": false
+                },
+                "party": {"is_member": false},
+                "rewards": {"rewarded": false, "party_discipline": false, "criminal_penalty": false}
+            },
+            "id_front_upload": uploads[0], "id_back_upload": uploads[1],
+            "liveness_challenge_id": challenge
+        });
+        Ok(Ready { token, body })
+    }
+}
+
+const BOUNDARY: &str = "zyBenchBoundary7MA4YWxkTrZu0gW";
+
+/// A 640×480 photo-like JPEG.
+fn bench_jpeg() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(640, 480, |x, y| {
+        let n = (x.wrapping_mul(2654435761) ^ y.wrapping_mul(40503)) >> 13;
+        image::Rgb([(x / 3) as u8 ^ n as u8, (y / 2) as u8, (n >> 3) as u8])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&img)
+        .expect("encode");
+    out
+}
+
+fn multipart_photo(photo: &[u8]) -> Vec<u8> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nliveness_frame\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(photo);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
 }

@@ -4,5 +4,6 @@
 mod flows;
 mod inputs;
 mod ops;
+mod review;
 mod security;
 mod tls;
