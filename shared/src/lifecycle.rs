@@ -87,14 +87,15 @@ pub enum ReviewEvent {
     PaymentSuspended,
     /// Staff recorded the person's death.
     RecordDeath { died_on: NaiveDate },
-    /// A mistaken death record is withdrawn. Only [`Role::Admin`] may do it, and must say why.
-    UndoDeath { by: Role, reason: Reason },
+    /// A mistaken death record is withdrawn. Only [`Actor::Admin`] may do it, and must say why.
+    UndoDeath { by: Actor, reason: Reason },
 }
 
-/// Who acts on a review.
+/// Who acts on a review: an account's role (`api::accounts::Role` converts into it) or the
+/// server itself, which moves reviews past deadlines and suspends payments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub enum Actor {
     /// The veteran or pensioner (服务对象) themself.
     Veteran,
     /// Community or service-centre staff (工作人员), e.g. on a door-to-door visit.
@@ -107,15 +108,15 @@ pub enum Role {
     System,
 }
 
-impl Role {
+impl Actor {
     /// Chinese name of the role.
     pub fn label_zh(self) -> &'static str {
         match self {
-            Role::Veteran => "服务对象",
-            Role::Staff => "工作人员",
-            Role::Reviewer => "审核人员",
-            Role::Admin => "管理员",
-            Role::System => "系统",
+            Actor::Veteran => "服务对象",
+            Actor::Staff => "工作人员",
+            Actor::Reviewer => "审核人员",
+            Actor::Admin => "管理员",
+            Actor::System => "系统",
         }
     }
 }
@@ -250,15 +251,15 @@ impl EventKind {
     }
 
     /// The roles that may send this event (checked by [`ReviewStatus::apply_as`]).
-    pub fn allowed_roles(self) -> &'static [Role] {
+    pub fn allowed_roles(self) -> &'static [Actor] {
         match self {
             EventKind::SaveDraft | EventKind::Submit | EventKind::SubmitSpecialPopulation => {
-                &[Role::Veteran, Role::Staff]
+                &[Actor::Veteran, Actor::Staff]
             }
-            EventKind::Approve | EventKind::Reject => &[Role::Reviewer],
-            EventKind::DeadlinePassed | EventKind::PaymentSuspended => &[Role::System],
-            EventKind::RecordDeath => &[Role::Staff, Role::Reviewer, Role::Admin],
-            EventKind::UndoDeath => &[Role::Admin],
+            EventKind::Approve | EventKind::Reject => &[Actor::Reviewer],
+            EventKind::DeadlinePassed | EventKind::PaymentSuspended => &[Actor::System],
+            EventKind::RecordDeath => &[Actor::Staff, Actor::Reviewer, Actor::Admin],
+            EventKind::UndoDeath => &[Actor::Admin],
         }
     }
 }
@@ -339,7 +340,7 @@ impl ReviewStatus {
         match (self, &event) {
             // A death record is final for everything but an administrator's undo.
             (S::Deceased { previous, .. }, E::UndoDeath { by, .. }) => {
-                if *by == Role::Admin {
+                if *by == Actor::Admin {
                     Ok((**previous).clone())
                 } else {
                     Err(TransitionError::NotPermitted {
@@ -401,7 +402,7 @@ impl ReviewStatus {
     /// ([`EventKind::allowed_roles`]).
     pub fn apply_as(
         &self,
-        role: Role,
+        role: Actor,
         event: ReviewEvent,
     ) -> Result<ReviewStatus, TransitionError> {
         let kind = event.kind();
@@ -428,7 +429,7 @@ pub enum TransitionError {
     #[error("illegal transition: {event} in status {from}")]
     Illegal { from: StatusKind, event: EventKind },
     #[error("{role:?} may not {event}")]
-    NotPermitted { role: Role, event: EventKind },
+    NotPermitted { role: Actor, event: EventKind },
     #[error("special-population check not available for {category:?}")]
     SpecialPopulationNotAllowed { category: Category },
     #[error("special-population check needs more than {SPECIAL_POPULATION_AFTER_FAILED_COMPARISONS} failed comparisons, got {failed}")]

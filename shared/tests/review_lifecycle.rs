@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 use shared::category::Category;
 use shared::lifecycle::{
-    EventKind, Reason, ReviewEvent, ReviewStatus, Role, StatusKind, TransitionError,
+    Actor, EventKind, Reason, ReviewEvent, ReviewStatus, StatusKind, TransitionError,
 };
 use shared::UserError;
 
@@ -54,7 +54,7 @@ fn sample_events() -> Vec<ReviewEvent> {
         ReviewEvent::PaymentSuspended,
         ReviewEvent::RecordDeath { died_on: died_on() },
         ReviewEvent::UndoDeath {
-            by: Role::Admin,
+            by: Actor::Admin,
             reason: reason("误报死亡,经核实本人健在"),
         },
     ]
@@ -158,7 +158,7 @@ fn transitions_keep_their_data() {
     );
     let undone = dead
         .apply(ReviewEvent::UndoDeath {
-            by: Role::Admin,
+            by: Actor::Admin,
             reason: reason("误报"),
         })
         .unwrap();
@@ -171,7 +171,7 @@ fn undo_death_only_by_an_administrator() {
         died_on: died_on(),
         previous: Box::new(ReviewStatus::Draft),
     };
-    for role in [Role::Veteran, Role::Staff, Role::Reviewer, Role::System] {
+    for role in [Actor::Veteran, Actor::Staff, Actor::Reviewer, Actor::System] {
         let err = dead
             .apply(ReviewEvent::UndoDeath {
                 by: role,
@@ -190,18 +190,18 @@ fn undo_death_only_by_an_administrator() {
     }
     // apply_as refuses an event that claims to be by someone else.
     let forged = ReviewEvent::UndoDeath {
-        by: Role::Admin,
+        by: Actor::Admin,
         reason: reason("误报"),
     };
     assert!(matches!(
-        dead.apply_as(Role::Staff, forged.clone()),
+        dead.apply_as(Actor::Staff, forged.clone()),
         Err(TransitionError::NotPermitted {
-            role: Role::Staff,
+            role: Actor::Staff,
             ..
         })
     ));
     assert_eq!(
-        dead.apply_as(Role::Admin, forged).unwrap(),
+        dead.apply_as(Actor::Admin, forged).unwrap(),
         ReviewStatus::Draft
     );
 }
@@ -248,8 +248,8 @@ fn special_population_check_rules() {
 #[test]
 fn roles_allowed_per_event() {
     let s = ReviewStatus::Submitted;
-    assert!(s.apply_as(Role::Reviewer, ReviewEvent::Approve).is_ok());
-    for role in [Role::Veteran, Role::Staff, Role::Admin, Role::System] {
+    assert!(s.apply_as(Actor::Reviewer, ReviewEvent::Approve).is_ok());
+    for role in [Actor::Veteran, Actor::Staff, Actor::Admin, Actor::System] {
         assert_eq!(
             s.apply_as(role, ReviewEvent::Approve).unwrap_err(),
             TransitionError::NotPermitted {
@@ -259,29 +259,29 @@ fn roles_allowed_per_event() {
         );
     }
     assert!(ReviewStatus::Draft
-        .apply_as(Role::Veteran, ReviewEvent::Submit)
+        .apply_as(Actor::Veteran, ReviewEvent::Submit)
         .is_ok());
     assert!(ReviewStatus::Draft
-        .apply_as(Role::Staff, ReviewEvent::Submit)
+        .apply_as(Actor::Staff, ReviewEvent::Submit)
         .is_ok());
     assert!(ReviewStatus::Draft
-        .apply_as(Role::Reviewer, ReviewEvent::Submit)
+        .apply_as(Actor::Reviewer, ReviewEvent::Submit)
         .is_err());
     assert!(ReviewStatus::Draft
-        .apply_as(Role::System, ReviewEvent::DeadlinePassed)
+        .apply_as(Actor::System, ReviewEvent::DeadlinePassed)
         .is_ok());
     assert!(ReviewStatus::Draft
-        .apply_as(Role::Veteran, ReviewEvent::DeadlinePassed)
+        .apply_as(Actor::Veteran, ReviewEvent::DeadlinePassed)
         .is_err());
     let death = ReviewEvent::RecordDeath { died_on: died_on() };
     assert!(ReviewStatus::Draft
-        .apply_as(Role::Staff, death.clone())
+        .apply_as(Actor::Staff, death.clone())
         .is_ok());
-    assert!(ReviewStatus::Draft.apply_as(Role::Veteran, death).is_err());
+    assert!(ReviewStatus::Draft.apply_as(Actor::Veteran, death).is_err());
     // A permitted role still cannot make an illegal transition.
     assert_eq!(
         ReviewStatus::Approved
-            .apply_as(Role::Reviewer, ReviewEvent::Approve)
+            .apply_as(Actor::Reviewer, ReviewEvent::Approve)
             .unwrap_err()
             .code(),
         "illegal_transition"
@@ -365,13 +365,13 @@ fn reasons_parse() {
     assert!(Reason::parse("第一行\n第二行").is_ok());
 }
 
-fn arb_role() -> impl Strategy<Value = Role> {
+fn arb_role() -> impl Strategy<Value = Actor> {
     prop_oneof![
-        Just(Role::Veteran),
-        Just(Role::Staff),
-        Just(Role::Reviewer),
-        Just(Role::Admin),
-        Just(Role::System)
+        Just(Actor::Veteran),
+        Just(Actor::Staff),
+        Just(Actor::Reviewer),
+        Just(Actor::Admin),
+        Just(Actor::System)
     ]
 }
 
@@ -410,7 +410,7 @@ proptest! {
     ) {
         let mut status = ReviewStatus::NotStarted;
         for (i, event) in events.into_iter().enumerate() {
-            let role = roles.get(i).copied().unwrap_or(Role::System);
+            let role = roles.get(i).copied().unwrap_or(Actor::System);
             let before = status.clone();
             let is_undo = matches!(event, ReviewEvent::UndoDeath { .. });
             let result = if i % 2 == 0 { status.apply(event) } else { status.apply_as(role, event) };

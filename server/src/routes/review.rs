@@ -183,7 +183,7 @@ pub async fn save_draft(
             None => ReviewStatus::NotStarted,
         };
         let next = effective_status(&stored, &ctx.window, ctx.today)
-            .apply_as(lifecycle::Role::Veteran, ReviewEvent::SaveDraft)
+            .apply_as(lifecycle::Actor::Veteran, ReviewEvent::SaveDraft)
             .map_err(ApiError::Transition)?;
         let written = st
             .store
@@ -600,7 +600,7 @@ async fn submit_once(
     let stored = parse_status(&old_status)?;
     let current = effective_status(&stored, &ctx.window, ctx.today);
     let next = current
-        .apply_as(lifecycle::Role::Veteran, ReviewEvent::Submit)
+        .apply_as(lifecycle::Actor::Veteran, ReviewEvent::Submit)
         .map_err(ApiError::Transition)?;
     let submission_id = tokens::new_id();
     let answer = serde_json::to_string(&SubmissionAccepted {

@@ -236,7 +236,7 @@ pub async fn decide(
         .map_err(|e| ApiError::internal(format!("stored status: {e}")))?;
     let event_kind = event.kind();
     let next = stored
-        .apply_as(lifecycle::Role::Reviewer, event)
+        .apply_as(lifecycle::Actor::Reviewer, event)
         .map_err(ApiError::Transition)?;
     let reason = match &next {
         ReviewStatus::Rejected { reason } => Some(reason.as_str().to_owned()),

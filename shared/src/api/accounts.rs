@@ -303,3 +303,15 @@ pub struct AuditEntry {
     pub user_id: Option<String>,
     pub detail: std::collections::BTreeMap<String, String>,
 }
+
+impl From<Role> for crate::lifecycle::Actor {
+    /// The account's role as the one acting on a review.
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Veteran => crate::lifecycle::Actor::Veteran,
+            Role::Staff => crate::lifecycle::Actor::Staff,
+            Role::Reviewer => crate::lifecycle::Actor::Reviewer,
+            Role::Admin => crate::lifecycle::Actor::Admin,
+        }
+    }
+}
