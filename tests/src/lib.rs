@@ -278,7 +278,8 @@ impl Reply {
     }
 }
 
-async fn read(res: reqwest::Response) -> Reply {
+/// Reads a response whole: status, content type, headers and body text.
+pub async fn read(res: reqwest::Response) -> Reply {
     let status = res.status().as_u16();
     let headers = res.headers().clone();
     let content_type = headers

@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 use shared::form::ReviewFormDraft;
 use shared::liveness::{Action, ActionSet};
 use tests::{
-    on_both_backends, spawn_with, test_today, Backend, ClockExt, Options, Person, Reply, TestApp,
-    PASSWORD,
+    on_both_backends, read, spawn_with, test_today, Backend, ClockExt, Options, Person, Reply,
+    TestApp, PASSWORD,
 };
 
 on_both_backends!(
@@ -50,23 +50,6 @@ fn valid_form(p: &Person) -> Value {
 async fn veteran(app: &TestApp, p: &Person) -> String {
     app.register(p).await;
     app.token(p.phone(), PASSWORD).await
-}
-
-async fn read(res: reqwest::Response) -> Reply {
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let content_type = headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let text = res.text().await.expect("body");
-    Reply {
-        status,
-        content_type,
-        headers,
-        text,
-    }
 }
 
 const BOUNDARY: &str = "zyTestBoundary7MA4YWxkTrZu0gW";
