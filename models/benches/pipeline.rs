@@ -1,8 +1,14 @@
 //! Speed of the face pipeline, single thread (tract runs on the calling thread).
 //!
 //! `cargo bench -p models` — per-frame pipeline (detect + mesh + eye contours + signals) on
-//! 640×480 frames, embedding per face, and each network alone on the same input shapes as
+//! 640×480 frames, each frame alone and with the face tracked as `LivenessRunner` runs it;
+//! embedding per face; and each network alone on the same input shapes as
 //! `convert/ort_bench.py` (onnxruntime) so the two can be put side by side.
+//!
+//! Two clocks: wall time, and (on Linux) the thread's CPU time, which leaves out the time other
+//! processes had the core — on a busy machine the CPU column is the steadier one (sharing the
+//! caches with them still slows it somewhat).
+//! `BENCH_ONLY=tracked` runs only the tracked pipeline (for a profiler).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -12,6 +18,61 @@ use std::time::Instant;
 use models::assets::{DETECTOR, EMBEDDER, EYES, LANDMARKS};
 use models::FaceModels;
 
+/// The calling thread's CPU time in ns (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`, from the C
+/// library every Linux program links; the crate itself has no such call).
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn cpu_ns() -> Option<u64> {
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec (two 64-bit fields on 64-bit Linux).
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| ts.sec as u64 * 1_000_000_000 + ts.nsec as u64)
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn cpu_ns() -> Option<u64> {
+    None
+}
+
+/// Wall and CPU milliseconds of many runs.
+#[derive(Default)]
+struct Times {
+    wall: Vec<f64>,
+    cpu: Vec<f64>,
+}
+
+impl Times {
+    fn time<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        let (c0, t0) = (cpu_ns(), Instant::now());
+        let out = f();
+        self.wall.push(t0.elapsed().as_secs_f64() * 1e3);
+        if let (Some(a), Some(b)) = (c0, cpu_ns()) {
+            self.cpu.push(b.saturating_sub(a) as f64 / 1e6);
+        }
+        out
+    }
+
+    fn row(self, name: &str) -> String {
+        let n = self.wall.len();
+        let (wm, wp) = stats(self.wall);
+        let cpu = if self.cpu.is_empty() {
+            "- | -".to_owned()
+        } else {
+            let (cm, cp) = stats(self.cpu);
+            format!("{cm:.2} | {cp:.2}")
+        };
+        format!("| {name} | {wm:.2} | {wp:.2} | {cpu} | {n} |")
+    }
+}
+
 fn stats(mut ms: Vec<f64>) -> (f64, f64) {
     ms.sort_by(f64::total_cmp);
     let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
@@ -20,8 +81,9 @@ fn stats(mut ms: Vec<f64>) -> (f64, f64) {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut models = FaceModels::load_bundled()?;
-    println!("| what | median ms | p95 ms | n |");
-    println!("|---|---|---|---|");
+    let only_tracked = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "tracked");
+    println!("| what | median ms | p95 ms | CPU median ms | CPU p95 ms | n |");
+    println!("|---|---|---|---|---|---|");
 
     // Each network alone, fixed pseudo-random input (same shapes as the onnxruntime script).
     for (m, len) in [
@@ -30,20 +92,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (EYES, 3 * 64 * 64),
         (EMBEDDER, 3 * 112 * 112),
     ] {
+        if only_tracked {
+            break;
+        }
         let input: Vec<f32> = (0..len)
             .map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0)
             .collect();
         for _ in 0..5 {
             models.run_raw(&m, &input)?;
         }
-        let mut ms = Vec::new();
+        let mut t = Times::default();
         for _ in 0..100 {
-            let t = Instant::now();
-            models.run_raw(&m, &input)?;
-            ms.push(t.elapsed().as_secs_f64() * 1e3);
+            t.time(|| models.run_raw(&m, &input))?;
         }
-        let (med, p95) = stats(ms);
-        println!("| tract {} | {med:.2} | {p95:.2} | 100 |", m.name);
+        println!("{}", t.row(&format!("tract {}", m.name)));
     }
 
     let Some(dir) = common::faces_dir() else {
@@ -66,32 +128,65 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for f in frames.iter().take(5) {
         models.analyze(&models::Frame::new(f, 640, 480)?, 0)?;
     }
-    let (mut per_frame, mut detect, mut embed) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut per_frame, mut detect, mut embed) =
+        (Times::default(), Times::default(), Times::default());
     for (k, f) in frames.iter().enumerate() {
+        if only_tracked {
+            break;
+        }
         let frame = models::Frame::new(f, 640, 480)?;
-        let t = Instant::now();
-        models.detect(&frame)?;
-        detect.push(t.elapsed().as_secs_f64() * 1e3);
-        let t = Instant::now();
-        let a = models.analyze(&frame, k as u64 * 67)?;
-        per_frame.push(t.elapsed().as_secs_f64() * 1e3);
+        detect.time(|| models.detect(&frame))?;
+        let a = per_frame.time(|| models.analyze(&frame, k as u64 * 67))?;
         if let Some(mesh) = &a.mesh {
-            let t = Instant::now();
-            models.embed(&frame, mesh)?;
-            embed.push(t.elapsed().as_secs_f64() * 1e3);
+            embed.time(|| models.embed(&frame, mesh))?;
         }
     }
-    for (name, v) in [
-        ("detection incl. pre/post-processing, 640×480", detect),
-        (
-            "per-frame pipeline (detect + mesh + eyes + signals), 640×480",
-            per_frame,
-        ),
-        ("embedding per face (align + MobileFaceNet)", embed),
-    ] {
-        let n = v.len();
-        let (med, p95) = stats(v);
-        println!("| {name} | {med:.2} | {p95:.2} | {n} |");
+    // As `LivenessRunner` runs a video: the face followed from frame to frame, the detector
+    // every 5th frame (or sooner when the face is lost or moves fast). Several passes over the
+    // frames (a new tracker each time).
+    let mut tracked = Times::default();
+    let (mut frames_seen, mut detector_runs, mut refined) = (0, 0, 0);
+    for _ in 0..if only_tracked { 10 } else { 3 } {
+        let mut tracker = models::FaceTracker::default();
+        for (k, f) in frames.iter().enumerate() {
+            let frame = models::Frame::new(f, 640, 480)?;
+            tracked.time(|| models.analyze_tracked(&frame, k as u64 * 67, &mut tracker))?;
+        }
+        let (n, d) = tracker.counts();
+        frames_seen += n;
+        detector_runs += d;
+        refined += tracker.refinements();
     }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let (wall_mean, cpu_mean) = (mean(&tracked.wall), mean(&tracked.cpu));
+    if !only_tracked {
+        println!(
+            "{}",
+            detect.row("detection incl. pre/post-processing, 640×480")
+        );
+        println!(
+            "{}",
+            per_frame.row(
+                "per-frame pipeline, every frame alone (detect + mesh + eyes + signals), 640×480"
+            )
+        );
+    }
+    println!(
+        "{}",
+        tracked.row(
+            "per-frame pipeline, face tracked (mesh + eyes + signals; detector on some frames), \
+             640×480"
+        )
+    );
+    if !only_tracked {
+        println!(
+            "{}",
+            embed.row("embedding per face (align + MobileFaceNet)")
+        );
+    }
+    println!(
+        "\nTracked: mean {wall_mean:.2} ms per frame (CPU {cpu_mean:.2} ms); the detector ran on \
+         {detector_runs} of {frames_seen} frames; {refined} tracked frames measured the mesh twice."
+    );
     Ok(())
 }

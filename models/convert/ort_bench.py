@@ -2,32 +2,86 @@
 """onnxruntime timings of the same .onnx files, single thread, for comparison with
 `cargo bench -p models`. Run with the converter's venv:
     /tmp/zhanyou-models-convert/venv/bin/python models/convert/ort_bench.py
+
+Each network is timed twice: the shipped file (PReLU as `Relu(x) + Min(x, 0)·s`, the form
+tract runs fastest) and the same graph with every such PReLU put back into one ONNX `PRelu`
+node (the form onnxruntime may run faster), so tract is compared with onnxruntime's best.
+Repeats the whole measurement `--rounds N` times (default 3) and prints the best median.
 """
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
+from onnx import helper
 
 ONNX = Path(__file__).resolve().parent.parent / "onnx"
-opts = ort.SessionOptions()
-opts.intra_op_num_threads = 1
-opts.inter_op_num_threads = 1
-opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-print(f"onnxruntime {ort.__version__}, 1 thread")
-print("| what | median ms | p95 ms | n |")
-print("|---|---|---|---|")
-for name in ["face_detection_short_range", "face_landmark", "iris_landmark", "mobilefacenet"]:
-    s = ort.InferenceSession(str(ONNX / f"{name}.onnx"), opts, providers=["CPUExecutionProvider"])
-    inp = s.get_inputs()[0]
-    n = int(np.prod(inp.shape))
-    x = ((np.arange(n) * 7919 % 1000) / 500.0 - 1.0).astype(np.float32).reshape(inp.shape)
+NAMES = ["face_detection_short_range", "face_landmark", "iris_landmark", "mobilefacenet"]
+
+
+def with_prelu(model):
+    """`Add(Relu(x), Mul(Min(x, 0), s))` → `PRelu(x, s)` (the inverse of convert.py's rewrite)."""
+    g = model.graph
+    producers = {o: n for n in g.node for o in n.output}
+    inits = {i.name for i in g.initializer}
+    replace, drop = {}, set()
+    for add in g.node:
+        if add.op_type != "Add":
+            continue
+        a, b = (producers.get(i) for i in add.input)
+        if a is None or b is None or a.op_type != "Relu" or b.op_type != "Mul":
+            continue
+        mn = producers.get(b.input[0])
+        if mn is None or mn.op_type != "Min" or mn.input[0] != a.input[0] or b.input[1] not in inits:
+            continue
+        replace[id(add)] = helper.make_node("PRelu", [a.input[0], b.input[1]], list(add.output))
+        drop.update({id(a), id(b), id(mn)})
+    nodes = [replace.get(id(n), n) for n in g.node if id(n) not in drop]
+    del g.node[:]
+    g.node.extend(nodes)
+    used = {i for n in g.node for i in n.input}
+    keep = [i for i in g.initializer if i.name in used]
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    return model, len(replace)
+
+
+def time_session(session, x, name):
+    inp = session.get_inputs()[0]
     for _ in range(5):
-        s.run(None, {inp.name: x})
+        session.run(None, {inp.name: x})
     ms = []
     for _ in range(100):
         t = time.perf_counter()
-        s.run(None, {inp.name: x})
+        session.run(None, {inp.name: x})
         ms.append((time.perf_counter() - t) * 1e3)
     ms.sort()
-    print(f"| onnxruntime {name} | {ms[50]:.2f} | {ms[95]:.2f} | 100 |")
+    return ms[50], ms[95]
+
+
+def main():
+    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    print(f"onnxruntime {ort.__version__}, 1 thread, best of {rounds} rounds")
+    print("| what | median ms | p95 ms | n |")
+    print("|---|---|---|---|")
+    for name in NAMES:
+        shipped = onnx.load(str(ONNX / f"{name}.onnx"))
+        prelu, n = with_prelu(onnx.load(str(ONNX / f"{name}.onnx")))
+        variants = [("", shipped)] + ([(" (PRelu form)", prelu)] if n else [])
+        for label, model in variants:
+            s = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+            shape = s.get_inputs()[0].shape
+            count = int(np.prod(shape))
+            x = ((np.arange(count) * 7919 % 1000) / 500.0 - 1.0).astype(np.float32).reshape(shape)
+            best = min((time_session(s, x, name) for _ in range(rounds)), key=lambda r: r[0])
+            print(f"| onnxruntime {name}{label} | {best[0]:.2f} | {best[1]:.2f} | 100 |")
+
+
+if __name__ == "__main__":
+    main()

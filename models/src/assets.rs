@@ -32,7 +32,7 @@ pub const DETECTOR: ModelFile = ModelFile {
 pub const LANDMARKS: ModelFile = ModelFile {
     name: "face_landmark",
     file: "face_landmark.onnx",
-    sha256: "809abcf46ad1ebd70c62419661c8c159f50ebb489f373c99c485b797680a9196",
+    sha256: "22eb5599d99f7b872e13df42ec9bc98f991dd9a1bbd025bb9c950539ad90924a",
 };
 
 /// MediaPipe iris/eye-contour model, 64×64 eye crop: 71 eye-region points (the eyelids follow
@@ -40,18 +40,33 @@ pub const LANDMARKS: ModelFile = ModelFile {
 pub const EYES: ModelFile = ModelFile {
     name: "iris_landmark",
     file: "iris_landmark.onnx",
-    sha256: "b56aee62c10e01b3eb476e121ee1c1f2f8bee64a1ff77c2c87dd93a1af6a588f",
+    sha256: "5c231f68be9838b9c976c832c0049455e9064d4bc37a3756fe12deba71bf7d6d",
 };
 
 /// MobileFaceNet, 112×112 aligned face → 192-d embedding.
 pub const EMBEDDER: ModelFile = ModelFile {
     name: "mobilefacenet",
     file: "mobilefacenet.onnx",
-    sha256: "05755284fb928863353b5cb785ff33fc81ec9bfdfc67aa79cf9e77ff68a11e32",
+    sha256: "7aab87211895569f9d11c3dbfad084158eaa71eba387d3449c5aa44341dd1f1c",
 };
 
-/// The directory the models ship in, inside this crate's source tree (for tests, the eval and
-/// bench binaries, and the server; the app bundles the files and uses [`verify`] on the bytes).
+/// The bytes of `model` compiled into the binary (`include_bytes!` of `onnx/`), so the app, the
+/// Android library and a deployed server carry their models and never look for this source tree
+/// at run time. Still verified against the sha256 when loaded.
+pub fn embedded(model: &ModelFile) -> &'static [u8] {
+    match model.file {
+        "face_detection_short_range.onnx" => {
+            include_bytes!("../onnx/face_detection_short_range.onnx")
+        }
+        "face_landmark.onnx" => include_bytes!("../onnx/face_landmark.onnx"),
+        "iris_landmark.onnx" => include_bytes!("../onnx/iris_landmark.onnx"),
+        "mobilefacenet.onnx" => include_bytes!("../onnx/mobilefacenet.onnx"),
+        _ => &[],
+    }
+}
+
+/// The directory the models ship in, inside this crate's source tree (for the tests, the eval
+/// and bench binaries; running code uses [`embedded`]).
 pub fn bundled_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("onnx")
 }
@@ -101,6 +116,13 @@ mod tests {
                 m.name,
                 bytes.len()
             );
+        }
+    }
+
+    #[test]
+    fn embedded_models_are_the_shipped_files() {
+        for m in [DETECTOR, LANDMARKS, EYES, EMBEDDER] {
+            verify(&m, embedded(&m)).expect("embedded model verifies");
         }
     }
 

@@ -34,7 +34,13 @@ impl EyeModel {
     }
 
     pub fn load(bytes: &[u8]) -> Result<EyeModel, ModelError> {
-        let net = Net::load(crate::assets::EYES.name, bytes, [1, 3, INPUT, INPUT])?;
+        // The iris points (`output_iris`) are not used: their branch is not computed.
+        let net = Net::load_outputs(
+            crate::assets::EYES.name,
+            bytes,
+            [1, 3, INPUT, INPUT],
+            &["output_eyes_contours_and_brows"],
+        )?;
         let input = vec![0.0; net.input_len()];
         Ok(EyeModel { net, input })
     }

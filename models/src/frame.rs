@@ -75,13 +75,43 @@ impl<'a> Frame<'a> {
     /// outside the frame.
     #[inline]
     pub(crate) fn sample(&self, x: f32, y: f32) -> Option<[f32; 3]> {
-        if !(x >= 0.0 && y >= 0.0 && x <= self.width as f32 && y <= self.height as f32) {
+        let (w, h) = (self.width as f32, self.height as f32);
+        if x >= 1.0 && y >= 1.0 && x < w - 1.0 && y < h - 1.0 {
+            // All four pixels inside (x − 0.5 ≥ 0.5, so truncation is the floor): one slice
+            // holds them, no clamping; the same values as the general case below.
+            let fx = x - 0.5;
+            let fy = y - 0.5;
+            let (xi, yi) = (fx as usize, fy as usize);
+            let ax = fx - xi as f32;
+            let ay = fy - yi as f32;
+            let stride = self.width as usize * 3;
+            // Source columns of view pixels xi (`a`) and xi + 1 (`b`); mirrored, they are
+            // w−1−xi and w−2−xi, so the slice starts at the latter.
+            let (start, a, b) = if self.mirror {
+                ((self.width as usize - 2 - xi) * 3, 3, 0)
+            } else {
+                (xi * 3, 0, 3)
+            };
+            let i = yi * stride + start;
+            if let Some(q) = self.rgb.get(i..i + stride + 6) {
+                let mut out = [0.0; 3];
+                for c in 0..3 {
+                    let (p00, p10) = (q[a + c] as f32, q[b + c] as f32);
+                    let (p01, p11) = (q[stride + a + c] as f32, q[stride + b + c] as f32);
+                    let top = p00 + (p10 - p00) * ax;
+                    let bottom = p01 + (p11 - p01) * ax;
+                    out[c] = top + (bottom - top) * ay;
+                }
+                return Some(out);
+            }
+        }
+        if !(x >= 0.0 && y >= 0.0 && x <= w && y <= h) {
             return None;
         }
         let fx = x - 0.5;
         let fy = y - 0.5;
-        let x0 = fx.floor();
-        let y0 = fy.floor();
+        let x0 = floor(fx);
+        let y0 = floor(fy);
         let ax = fx - x0;
         let ay = fy - y0;
         let (x0, y0) = (x0 as i32, y0 as i32);
@@ -119,6 +149,18 @@ impl<'a> Frame<'a> {
         } else {
             (sum / n as f64) as f32
         }
+    }
+}
+
+/// `v.floor()` for the coordinates `sample` sees (−0.5 ≤ v ≤ 8192): the same value, without the
+/// libm call `f32::floor` becomes on x86-64 targets without SSE4.1.
+#[inline(always)]
+fn floor(v: f32) -> f32 {
+    let t = v as i32 as f32;
+    if t > v {
+        t - 1.0
+    } else {
+        t
     }
 }
 
@@ -200,43 +242,70 @@ pub(crate) fn warp_into(
     let inv_k2 = inv_k * inv_k;
     if k > 1 && map.b == 0.0 && map.d == 0.0 {
         // Axis-aligned shrink (the detector's letterbox): a box filter of k×k nearest pixels is
-        // as good as bilinear sub-samples here and several times cheaper.
+        // as good as bilinear sub-samples here and several times cheaper. The source column of
+        // every (output column, sub-sample) and the source row of every (output row,
+        // sub-sample) are found once; `None` is outside the frame (padding).
+        let (fw, fh) = (frame.width as f32, frame.height as f32);
+        let stride = frame.width as usize * 3;
+        let cols: Vec<Option<usize>> = (0..size * k)
+            .map(|n| {
+                let (u, i) = (n / k, n % k);
+                let x = map.a * (u as f32 + (i as f32 + 0.5) * inv_k) + map.c;
+                (x >= 0.0 && x < fw).then(|| {
+                    let x = (x as usize).min(frame.width as usize - 1);
+                    let sx = if frame.mirror {
+                        frame.width as usize - 1 - x
+                    } else {
+                        x
+                    };
+                    sx * 3
+                })
+            })
+            .collect();
+        let rows: Vec<Option<usize>> = (0..size * k)
+            .map(|n| {
+                let (v, j) = (n / k, n % k);
+                let y = map.e * (v as f32 + (j as f32 + 0.5) * inv_k) + map.f;
+                (y >= 0.0 && y < fh).then(|| (y as usize).min(frame.height as usize - 1) * stride)
+            })
+            .collect();
         for v in 0..size {
             for u in 0..size {
-                let mut acc = [0.0f32; 3];
-                for j in 0..k {
-                    let y = map.e * (v as f32 + (j as f32 + 0.5) * inv_k) + map.f;
-                    for i in 0..k {
-                        let x = map.a * (u as f32 + (i as f32 + 0.5) * inv_k) + map.c;
-                        let p = if x >= 0.0
-                            && y >= 0.0
-                            && x < frame.width as f32
-                            && y < frame.height as f32
-                        {
-                            frame.pixel(x as i32, y as i32)
-                        } else {
-                            [pad; 3]
-                        };
-                        acc[0] += p[0];
-                        acc[1] += p[1];
-                        acc[2] += p[2];
+                // Integer sums of the pixels inside (exact, as the f32 sums were: at most
+                // 16 × 255), plus the padding.
+                let (mut acc, mut padded) = ([0u32; 3], 0u32);
+                for row in &rows[v * k..(v + 1) * k] {
+                    for col in &cols[u * k..(u + 1) * k] {
+                        match (row, col) {
+                            (Some(r), Some(c)) => match frame.rgb.get(r + c..r + c + 3) {
+                                Some(p) => {
+                                    acc[0] += u32::from(p[0]);
+                                    acc[1] += u32::from(p[1]);
+                                    acc[2] += u32::from(p[2]);
+                                }
+                                None => padded += 1,
+                            },
+                            _ => padded += 1,
+                        }
                     }
                 }
                 let idx = v * size + u;
                 for (c, value) in acc.iter().enumerate() {
-                    out[c * plane + idx] = (value * inv_k2 - mean) * inv_std;
+                    let sum = *value as f32 + padded as f32 * pad;
+                    out[c * plane + idx] = (sum * inv_k2 - mean) * inv_std;
                 }
             }
         }
         return;
     }
+    let offsets: Vec<f32> = (0..k).map(|i| (i as f32 + 0.5) * inv_k).collect();
     for v in 0..size {
         for u in 0..size {
             let mut acc = [0.0f32; 3];
-            for j in 0..k {
-                for i in 0..k {
-                    let su = u as f32 + (i as f32 + 0.5) * inv_k;
-                    let sv = v as f32 + (j as f32 + 0.5) * inv_k;
+            for &oj in &offsets {
+                for &oi in &offsets {
+                    let su = u as f32 + oi;
+                    let sv = v as f32 + oj;
                     let (x, y) = map.apply(su, sv);
                     let p = frame.sample(x, y).unwrap_or([pad; 3]);
                     acc[0] += p[0];
@@ -281,6 +350,121 @@ mod tests {
         let m = f.mirrored(true);
         assert_eq!(m.sample(0.5, 0.5), Some([0.0, 0.0, 255.0]));
         assert_eq!(m.sample(-1.0, 0.5), None);
+    }
+
+    /// The bilinear sample computed the plain way: four clamped pixels.
+    fn plain_sample(f: &Frame<'_>, x: f32, y: f32) -> [f32; 3] {
+        let (fx, fy) = (x - 0.5, y - 0.5);
+        let (x0, y0) = (fx.floor(), fy.floor());
+        let (ax, ay) = (fx - x0, fy - y0);
+        let (x0, y0) = (x0 as i32, y0 as i32);
+        let (p00, p10) = (f.pixel(x0, y0), f.pixel(x0 + 1, y0));
+        let (p01, p11) = (f.pixel(x0, y0 + 1), f.pixel(x0 + 1, y0 + 1));
+        let mut out = [0.0; 3];
+        for c in 0..3 {
+            let top = p00[c] + (p10[c] - p00[c]) * ax;
+            let bottom = p01[c] + (p11[c] - p01[c]) * ax;
+            out[c] = top + (bottom - top) * ay;
+        }
+        out
+    }
+
+    #[test]
+    fn fast_paths_give_the_plain_values() {
+        let (w, h) = (37u32, 23u32);
+        let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 7919 % 251) as u8).collect();
+        for mirror in [false, true] {
+            let f = Frame::new(&rgb, w, h).unwrap().mirrored(mirror);
+            for k in 0..2000 {
+                let (x, y) = ((k as f32 * 0.377) % 37.0, (k as f32 * 0.611) % 23.0);
+                assert_eq!(f.sample(x, y), Some(plain_sample(&f, x, y)), "({x}, {y})");
+            }
+            // Letterbox shrink (k = 4 box filter), padding above and below.
+            let size = 8;
+            let scale = 37.0 / size as f32;
+            let map = Affine {
+                a: scale,
+                b: 0.0,
+                c: 0.0,
+                d: 0.0,
+                e: scale,
+                f: -(size as f32 * scale - 23.0) / 2.0,
+            };
+            let mut out = vec![0.0; size * size * 3];
+            warp_into(&f, &map, size, 0.0, 1.0, 7.0, &mut out);
+            let k = (map.scale() / 1.5).ceil() as usize;
+            assert_eq!(k, 4);
+            for v in 0..size {
+                for u in 0..size {
+                    let mut acc = [0.0f32; 3];
+                    for j in 0..k {
+                        for i in 0..k {
+                            let (x, y) = map.apply(
+                                u as f32 + (i as f32 + 0.5) / k as f32,
+                                v as f32 + (j as f32 + 0.5) / k as f32,
+                            );
+                            let p = if x >= 0.0 && y >= 0.0 && x < w as f32 && y < h as f32 {
+                                f.pixel(x as i32, y as i32)
+                            } else {
+                                [7.0; 3]
+                            };
+                            for c in 0..3 {
+                                acc[c] += p[c];
+                            }
+                        }
+                    }
+                    for c in 0..3 {
+                        let want = acc[c] / (k * k) as f32;
+                        let got = out[c * size * size + v * size + u];
+                        assert!((got - want).abs() < 1e-4, "({u}, {v}) {c}: {got} vs {want}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rotated_warp_gives_the_plain_values() {
+        let (w, h) = (41u32, 29u32);
+        let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 7919 % 251) as u8).collect();
+        for mirror in [false, true] {
+            let f = Frame::new(&rgb, w, h).unwrap().mirrored(mirror);
+            // Sides 24 and 60 px into 12 px: k = 2 and 4; the second sticks out of the frame.
+            for (side, cx) in [(24.0, 20.0), (60.0, 30.0)] {
+                let size = 12;
+                let map = Affine::rotated_square(cx, 14.0, side, 0.3, size);
+                let k = (map.scale() / 1.5).ceil().clamp(1.0, 4.0) as usize;
+                let mut out = vec![0.0; size * size * 3];
+                warp_into(&f, &map, size, 10.0, 0.5, 3.0, &mut out);
+                for v in 0..size {
+                    for u in 0..size {
+                        let mut acc = [0.0f32; 3];
+                        for j in 0..k {
+                            for i in 0..k {
+                                let su = u as f32 + (i as f32 + 0.5) * (1.0 / k as f32);
+                                let sv = v as f32 + (j as f32 + 0.5) * (1.0 / k as f32);
+                                let (x, y) = map.apply(su, sv);
+                                let inside = x >= 0.0 && y >= 0.0 && x <= w as f32 && y <= h as f32;
+                                let p = if inside {
+                                    plain_sample(&f, x, y)
+                                } else {
+                                    [3.0; 3]
+                                };
+                                for c in 0..3 {
+                                    acc[c] += p[c];
+                                }
+                            }
+                        }
+                        let inv_k2 = (1.0 / k as f32) * (1.0 / k as f32);
+                        for c in 0..3 {
+                            let want = (acc[c] * inv_k2 - 10.0) * 0.5;
+                            let got = out[c * size * size + v * size + u];
+                            assert_eq!(got, want, "k {k}, ({u}, {v}) channel {c}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

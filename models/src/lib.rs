@@ -4,7 +4,9 @@
 //!   points) and MobileFaceNet embeddings, loaded once from sha256-verified ONNX files
 //!   ([`assets`], provenance in `MODELS.md`).
 //! - [`FaceModels::analyze`]: an RGB frame (any size, optionally mirrored) →
-//!   [`shared::liveness::FrameSignals`]: eye/mouth openness, yaw, pitch and quality issues.
+//!   [`shared::liveness::FrameSignals`]: eye/mouth openness, yaw, pitch and quality issues;
+//!   [`FaceModels::analyze_tracked`] does the same for a video's frames, following the face
+//!   from mesh to mesh and running the detector only every few frames ([`track`]).
 //! - [`embed`]: aligned-face embeddings, cosine similarity and the 1:1 decision, with
 //!   "no reference photo" as its own outcome.
 //! - [`session`]: runs a liveness challenge over timed frames with the shared
@@ -25,6 +27,7 @@ mod net;
 pub mod pipeline;
 pub mod session;
 pub mod signals;
+pub mod track;
 
 pub use detect::FaceDetection;
 pub use embed::{compare, Comparison, Embedding, MATCH_THRESHOLD};
@@ -34,3 +37,4 @@ pub use mesh::FaceMesh;
 pub use pipeline::{FaceModels, FrameAnalysis};
 pub use session::{detector_config, IdentityConfig, LivenessRunner, SessionOutcome};
 pub use signals::QualityConfig;
+pub use track::{FaceTracker, TrackConfig};

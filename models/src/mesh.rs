@@ -48,6 +48,79 @@ pub struct CropStats {
     pub laplacian_var: f32,
 }
 
+/// A square crop of the frame, rotated: what the landmark model is run on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Roi {
+    pub cx: f32,
+    pub cy: f32,
+    /// Side, view pixels.
+    pub size: f32,
+    /// Radians; the crop's x axis points along `(cos, sin)` in the view.
+    pub angle: f32,
+}
+
+impl Roi {
+    /// MediaPipe's `face_detection_to_roi`: box centre, 1.5 × the longer side, rotated so the
+    /// detector's two eye keypoints are level.
+    pub fn from_detection(face: &FaceDetection) -> Roi {
+        let (cx, cy) = face.center();
+        let a = face.keypoints[keypoint::EYE_A];
+        let b = face.keypoints[keypoint::EYE_B];
+        Roi {
+            cx,
+            cy,
+            size: face.width().max(face.height()) * ROI_SCALE,
+            angle: (b[1] - a[1]).atan2(b[0] - a[0]),
+        }
+    }
+
+    /// The mesh's own frame (as MediaPipe's `face_landmarks_to_roi` before scaling): rotated
+    /// so the outer eye corners (33 → 263) are level, centred on the points' bounding box in
+    /// that rotated frame, side = the box's longer side.
+    pub fn of_mesh(mesh: &FaceMesh) -> Roi {
+        let (a, b) = (mesh.point(33), mesh.point(263));
+        let angle = (b[1] - a[1]).atan2(b[0] - a[0]);
+        let (sin, cos) = angle.sin_cos();
+        let (mut umin, mut umax, mut vmin, mut vmax) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+        for p in &mesh.points {
+            let u = p[0] * cos + p[1] * sin;
+            let v = -p[0] * sin + p[1] * cos;
+            umin = umin.min(u);
+            umax = umax.max(u);
+            vmin = vmin.min(v);
+            vmax = vmax.max(v);
+        }
+        let (uc, vc) = ((umin + umax) / 2.0, (vmin + vmax) / 2.0);
+        Roi {
+            cx: uc * cos - vc * sin,
+            cy: uc * sin + vc * cos,
+            size: (umax - umin).max(vmax - vmin),
+            angle,
+        }
+    }
+
+    /// A point given in this crop's frame, in units of its side, from the centre → view.
+    pub fn in_view(&self, p: [f32; 2]) -> [f32; 2] {
+        let (sin, cos) = self.angle.sin_cos();
+        let (u, v) = (p[0] * self.size, p[1] * self.size);
+        [self.cx + u * cos - v * sin, self.cy + u * sin + v * cos]
+    }
+
+    /// The inverse of [`in_view`](Self::in_view).
+    pub fn in_crop(&self, p: [f32; 2]) -> [f32; 2] {
+        let (sin, cos) = self.angle.sin_cos();
+        let (x, y) = (p[0] - self.cx, p[1] - self.cy);
+        if self.size > 0.0 {
+            [
+                (x * cos + y * sin) / self.size,
+                (-x * sin + y * cos) / self.size,
+            ]
+        } else {
+            [0.0; 2]
+        }
+    }
+}
+
 pub(crate) struct Landmarker {
     net: Net,
     input: Vec<f32>,
@@ -70,22 +143,21 @@ impl Landmarker {
         frame: &Frame<'_>,
         face: &FaceDetection,
     ) -> Result<Option<FaceMesh>, ModelError> {
-        let (cx, cy) = face.center();
-        let size = face.width().max(face.height()) * ROI_SCALE;
-        let a = face.keypoints[keypoint::EYE_A];
-        let b = face.keypoints[keypoint::EYE_B];
-        let angle = (b[1] - a[1]).atan2(b[0] - a[0]);
-        self.mesh_in(frame, cx, cy, size, angle)
+        self.mesh_in(frame, &Roi::from_detection(face))
     }
 
-    fn mesh_in(
+    /// The mesh in a given crop; `None` when the model says there is no face in it.
+    pub fn mesh_in(
         &mut self,
         frame: &Frame<'_>,
-        cx: f32,
-        cy: f32,
-        size: f32,
-        angle: f32,
+        roi: &Roi,
     ) -> Result<Option<FaceMesh>, ModelError> {
+        let Roi {
+            cx,
+            cy,
+            size,
+            angle,
+        } = *roi;
         if !(size.is_finite()
             && size > 1.0
             && angle.is_finite()

@@ -12,6 +12,7 @@ use crate::eyes::EyeModel;
 use crate::frame::Frame;
 use crate::mesh::{FaceMesh, Landmarker};
 use crate::signals::{self, QualityConfig};
+use crate::track::FaceTracker;
 
 /// Everything measured on one frame.
 #[derive(Debug, Clone)]
@@ -62,9 +63,15 @@ impl FaceModels {
         FaceModels::from_verified_bytes(&det, &lmk, &eyes, &emb)
     }
 
-    /// The models shipped in this crate's `onnx/` directory.
+    /// The models shipped in this crate's `onnx/` directory, compiled into the binary
+    /// ([`assets::embedded`]) and verified against their sha256.
     pub fn load_bundled() -> Result<FaceModels, ModelError> {
-        FaceModels::load_dir(&assets::bundled_dir())
+        FaceModels::from_bytes(
+            assets::embedded(&DETECTOR),
+            assets::embedded(&LANDMARKS),
+            assets::embedded(&EYES),
+            assets::embedded(&EMBEDDER),
+        )
     }
 
     /// Verifies and loads models the caller has read (e.g. from Android assets).
@@ -164,21 +171,77 @@ impl FaceModels {
         self.analyze_faces(frame, 0, faces)
     }
 
+    /// Like [`analyze`](Self::analyze) for the frames of one video in time order: the
+    /// detector runs only every few frames and the face is followed from mesh to mesh in
+    /// between (see [`crate::track`]), several times cheaper per frame. On a followed frame
+    /// the box, keypoints and score are the last detection's carried along with the mesh, and
+    /// other faces are the last detection's (at most `detect_every − 1` frames old).
+    pub fn analyze_tracked(
+        &mut self,
+        frame: &Frame<'_>,
+        t_ms: u64,
+        tracker: &mut FaceTracker,
+    ) -> Result<FrameAnalysis, ModelError> {
+        let view = (frame.width(), frame.height(), frame.is_mirrored());
+        if let Some(plan) = tracker.plan(view, t_ms) {
+            if let Some(mut mesh) = self.landmarker.mesh_in(frame, &plan.crop)? {
+                if let Some(crop) = tracker.refine(&mesh, &plan.crop) {
+                    if let Some(again) = self.landmarker.mesh_in(frame, &crop)? {
+                        mesh = again;
+                    }
+                }
+                if let Some(face) = tracker.follow(t_ms, &mesh) {
+                    mesh.eye_openness = self.eyes.openness(frame, &mesh)?;
+                    let mut faces = plan.others;
+                    faces.push(face);
+                    faces.sort_by(|a, b| b.score.total_cmp(&a.score));
+                    let main = faces.iter().position(|f| *f == face);
+                    return Ok(self.assemble(frame, t_ms, faces, main, Some(mesh)));
+                }
+            }
+        }
+        let faces = self.detector.detect(frame)?;
+        let analysis = self.analyze_faces(frame, t_ms, faces)?;
+        tracker.detected(
+            view,
+            t_ms,
+            &analysis.faces,
+            analysis.main_face,
+            analysis.mesh.as_ref(),
+        );
+        Ok(analysis)
+    }
+
     fn analyze_faces(
         &mut self,
         frame: &Frame<'_>,
         t_ms: u64,
         faces: Vec<FaceDetection>,
     ) -> Result<FrameAnalysis, ModelError> {
-        let (w, h) = (frame.width() as f32, frame.height() as f32);
-        let frame_luma = frame.mean_luma();
         let main_face = faces
             .iter()
             .enumerate()
             .max_by(|a, b| a.1.area().total_cmp(&b.1.area()))
             .map(|(i, _)| i);
+        let mesh = match main_face.and_then(|i| faces.get(i)) {
+            Some(face) => self.mesh(frame, face)?,
+            None => None,
+        };
+        Ok(self.assemble(frame, t_ms, faces, main_face, mesh))
+    }
+
+    /// Signals and quality issues from the faces and the main face's mesh.
+    fn assemble(
+        &self,
+        frame: &Frame<'_>,
+        t_ms: u64,
+        faces: Vec<FaceDetection>,
+        main_face: Option<usize>,
+        mesh: Option<FaceMesh>,
+    ) -> FrameAnalysis {
+        let (w, h) = (frame.width() as f32, frame.height() as f32);
+        let frame_luma = frame.mean_luma();
         let mut issues = Vec::new();
-        let mut mesh = None;
         let mut face_signals = None;
         match main_face.and_then(|i| faces.get(i)) {
             None => {
@@ -191,7 +254,6 @@ impl FaceModels {
                 if faces.len() > 1 {
                     issues.push(QualityIssue::MultipleFaces);
                 }
-                mesh = self.mesh(frame, face)?;
                 match &mesh {
                     Some(m) => face_signals = Some(signals::face_signals(face, m, w, h)),
                     None => issues.push(QualityIssue::NoFace),
@@ -214,13 +276,13 @@ impl FaceModels {
             face: face_signals,
             issues,
         };
-        Ok(FrameAnalysis {
+        FrameAnalysis {
             signals,
             faces,
             main_face,
             mesh,
             frame_luma,
-        })
+        }
     }
 
     /// Embedding of the main face of a still photo (e.g. the reference photo), with the

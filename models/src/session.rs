@@ -10,6 +10,7 @@ use crate::embed::Embedding;
 use crate::error::ModelError;
 use crate::frame::Frame;
 use crate::pipeline::FaceModels;
+use crate::track::FaceTracker;
 
 /// The shared detector's thresholds, tuned to what *these* models measure on the real clips
 /// (MODELS.md "Detector tuning" has the per-clip numbers).
@@ -74,6 +75,7 @@ pub struct SessionOutcome {
 pub struct LivenessRunner {
     session: LivenessSession,
     identity: IdentityConfig,
+    tracker: FaceTracker,
     anchor: Option<Embedding>,
     usable_frames: u32,
     low_in_a_row: u32,
@@ -99,6 +101,7 @@ impl LivenessRunner {
         LivenessRunner {
             session: LivenessSession::new(actions, config),
             identity,
+            tracker: FaceTracker::default(),
             anchor: None,
             usable_frames: 0,
             low_in_a_row: 0,
@@ -107,14 +110,16 @@ impl LivenessRunner {
         }
     }
 
-    /// Analyses one frame taken at `t_ms`, feeds it to the session and checks identity.
+    /// Analyses one frame taken at `t_ms` (frames in time order: the face is followed from
+    /// frame to frame, see [`FaceModels::analyze_tracked`]), feeds it to the session and
+    /// checks identity.
     pub fn push(
         &mut self,
         models: &mut FaceModels,
         frame: &Frame<'_>,
         t_ms: u64,
     ) -> Result<(FrameSignals, Progress), ModelError> {
-        let analysis = models.analyze(frame, t_ms)?;
+        let analysis = models.analyze_tracked(frame, t_ms, &mut self.tracker)?;
         let progress = self.session.push(&analysis.signals);
         if self.session.is_finished() && !progress.verdict.as_ref().is_some_and(|v| v.passed) {
             return Ok((analysis.signals, progress));
@@ -161,6 +166,11 @@ impl LivenessRunner {
 
     pub fn session(&self) -> &LivenessSession {
         &self.session
+    }
+
+    /// Frames analysed so far, and on how many of them the face detector ran.
+    pub fn detector_runs(&self) -> (u32, u32) {
+        self.tracker.counts()
     }
 
     /// Ends the attempt (no more frames).

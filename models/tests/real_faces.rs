@@ -6,7 +6,9 @@ mod common;
 use std::path::Path;
 
 use common::{Expect, CLIPS, STILLS};
-use models::{Comparison, FaceModels, IdentityConfig, LivenessRunner, MATCH_THRESHOLD};
+use models::{
+    Comparison, FaceModels, FaceTracker, IdentityConfig, LivenessRunner, MATCH_THRESHOLD,
+};
 use shared::liveness::{
     Action, ActionDetector, ChallengeActions, FailReason, FrameSignals, QualityIssue,
 };
@@ -25,11 +27,13 @@ fn signals_of(
     frames_dir: &str,
     fps: f32,
 ) -> Vec<FrameSignals> {
+    // As the app and the server's re-check run a clip: the face followed from frame to frame.
+    let mut tracker = FaceTracker::default();
     common::clip_frames(&dir.join(frames_dir), fps)
         .iter()
         .map(|(t, p)| {
             models
-                .analyze(&common::load_rgb(p).frame(), *t)
+                .analyze_tracked(&common::load_rgb(p).frame(), *t, &mut tracker)
                 .expect("analysis runs")
                 .signals
         })
@@ -284,4 +288,73 @@ fn liveness_sessions_on_real_frames() {
         "{:?}",
         out.verdict
     );
+}
+
+/// Following the face (detector every 5th frame) measures what analysing every frame alone
+/// measures: same number of faces, and box, pose and eye/mouth openness within small
+/// tolerances, on a turning, a nodding and a blinking clip.
+#[test]
+fn tracked_frames_measure_what_single_frames_measure() {
+    let Some(dir) = data() else { return };
+    let mut models = FaceModels::load_bundled().unwrap();
+    for (clip, fps) in [
+        ("actions/turn_head/p07_turn_left_right_frames", 15.0),
+        ("actions/nod/p07_nod_frames", 15.0),
+        ("actions/blink/p01_blink_frames", 15.0),
+    ] {
+        let mut tracker = FaceTracker::default();
+        let (mut worst_pose, mut worst_eye, mut worst_mouth, mut worst_box) =
+            (0f32, 0f32, 0f32, 0f32);
+        let frames = common::clip_frames(&dir.join(clip), fps);
+        for (t, p) in &frames {
+            let img = common::load_rgb(p);
+            let alone = models.analyze(&img.frame(), *t).unwrap().signals;
+            let tracked = models
+                .analyze_tracked(&img.frame(), *t, &mut tracker)
+                .unwrap()
+                .signals;
+            assert_eq!(alone.faces, tracked.faces, "{clip} at {t} ms");
+            let (Some(a), Some(b)) = (alone.single_face(), tracked.single_face()) else {
+                assert_eq!(
+                    alone.face.is_some(),
+                    tracked.face.is_some(),
+                    "{clip} at {t} ms"
+                );
+                continue;
+            };
+            worst_pose = worst_pose
+                .max((a.yaw_deg - b.yaw_deg).abs())
+                .max((a.pitch_deg - b.pitch_deg).abs());
+            worst_eye = worst_eye
+                .max((a.left_eye_openness - b.left_eye_openness).abs())
+                .max((a.right_eye_openness - b.right_eye_openness).abs());
+            worst_mouth = worst_mouth.max((a.mouth_openness - b.mouth_openness).abs());
+            let (ab, bb) = (a.face_box, b.face_box);
+            worst_box = worst_box
+                .max((ab.x - bb.x).abs() / ab.width)
+                .max((ab.y - bb.y).abs() / ab.height)
+                .max((ab.width - bb.width).abs() / ab.width)
+                .max((ab.height - bb.height).abs() / ab.height);
+        }
+        let (seen, detected) = tracker.counts();
+        println!(
+            "{clip}: detector on {detected}/{seen} frames; worst |Δ| pose {worst_pose:.2}°, \
+             eye {worst_eye:.3}, mouth {worst_mouth:.3}, box {worst_box:.3} of its size"
+        );
+        assert!(detected * 3 < seen, "{clip}: detector on {detected}/{seen}");
+        // Measured: pose ≤ 4.4°, eye EAR ≤ 0.045 (open ≈ 0.3), mouth ≤ 0.06, box ≤ 11 %.
+        assert!(worst_pose < 6.0, "{clip}: pose differs by {worst_pose}°");
+        assert!(
+            worst_eye < 0.07,
+            "{clip}: eye openness differs by {worst_eye}"
+        );
+        assert!(
+            worst_mouth < 0.08,
+            "{clip}: mouth openness differs by {worst_mouth}"
+        );
+        assert!(
+            worst_box < 0.15,
+            "{clip}: box differs by {worst_box} of its size"
+        );
+    }
 }
