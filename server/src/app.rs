@@ -126,6 +126,7 @@ impl Application {
             demo: settings.demo,
             blobs: Arc::new(blobs),
             liveness_actions: settings.liveness_actions,
+            recheck: Arc::new(crate::recheck::Recheck::new(settings.data_dir.clone())),
         };
         let listener = std::net::TcpListener::bind(settings.listen)
             .map_err(|e| StartError::Bind(settings.listen, e))?;

@@ -1,5 +1,6 @@
 //! Demo mode's seed: a small roster (two people of each category — one registered, one left for
-//! trying registration), a community worker, a reviewer and an admin. All fake: the ID numbers
+//! trying registration — and two more elderly people without accounts), two community workers
+//! (one for door-to-door visits in 310104), a reviewer and an admin. All fake: the ID numbers
 //! are computed with valid check digits for made-up people, the phones are made up. Seeding is
 //! idempotent (same people every run; existing rows are kept).
 
@@ -152,6 +153,24 @@ const PEOPLE: &[Person] = &[
         male: false,
         registered: false,
     },
+    // Two more elderly people of 310104 without an account: the door-to-door staff member's
+    // (上门服务) people, with 刘桂兰 and 吴秀英.
+    Person {
+        name: "钱振华",
+        category: Category::EntitledGroup,
+        district: "310104",
+        birth: (1936, 6, 6),
+        male: true,
+        registered: false,
+    },
+    Person {
+        name: "何淑珍",
+        category: Category::MilitaryRetiree,
+        district: "310104",
+        birth: (1939, 12, 24),
+        male: false,
+        registered: false,
+    },
 ];
 
 /// Last year's accepted review of a demo person (for prefill): `{"year", "status", "form"}` with
@@ -262,7 +281,7 @@ pub async fn seed(st: &AppState) -> Result<Vec<DemoLogin>, crate::error::ApiErro
             },
         });
     }
-    let staff: [(Role, &str, &str, &[&str]); 3] = [
+    let staff: [(Role, &str, &str, &[&str]); 4] = [
         (
             Role::Staff,
             "社区工作人员",
@@ -276,8 +295,10 @@ pub async fn seed(st: &AppState) -> Result<Vec<DemoLogin>, crate::error::ApiErro
             &["110101", "110105", "210211", "310104", "440106"],
         ),
         (Role::Admin, "管理员", "13700000003", &[]),
+        // Door-to-door visits (上门认证) in 310104: four elderly people, none with an account.
+        (Role::Staff, "上门服务工作人员", "13700000004", &["310104"]),
     ];
-    let names = ["林小红", "黄审核", "管理员"];
+    let names = ["林小红", "黄审核", "管理员", "郑上门"];
     for ((role, label, phone, districts), name) in staff.into_iter().zip(names) {
         if st.store.user_id_by_phone(phone).await?.is_none() {
             st.store

@@ -79,6 +79,10 @@ pub enum ApiError {
     /// 422: the request needs the `Idempotency-Key` header.
     #[error("idempotency key missing")]
     IdempotencyKeyMissing,
+    /// 409: a (possibly queued, offline) write found the person's review moved on meanwhile;
+    /// nothing was overwritten. The problem body says what happened.
+    #[error("conflict")]
+    Conflict(shared::api::problem::Conflict),
     /// 500: logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -131,6 +135,7 @@ impl ApiError {
                 }
             },
             ApiError::IdempotencyKeyMissing => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -160,6 +165,7 @@ impl ApiError {
             ApiError::NoReview => "no_review",
             ApiError::Transition(e) => e.code(),
             ApiError::IdempotencyKeyMissing => "idempotency_key_required",
+            ApiError::Conflict(_) => "conflict",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -191,6 +197,7 @@ impl ApiError {
             // Replaced by the transition's own message in `problem`.
             ApiError::Transition(_) => "当前状态不能进行此操作",
             ApiError::IdempotencyKeyMissing => "请求缺少幂等键,请升级App后重试",
+            ApiError::Conflict(_) => "该人员的年审状态已发生变化,本次操作未保存,请核实后处理",
             ApiError::Internal(_) => "系统繁忙,请稍后再试",
         }
     }
@@ -203,6 +210,7 @@ impl ApiError {
             ApiError::TooManyRequests { retry_after } => p.retry_after = Some(*retry_after),
             ApiError::AccountLocked { until } => p.locked_until = Some(rfc3339(*until)),
             ApiError::Transition(e) => p.message = e.message(),
+            ApiError::Conflict(c) => p.conflict = Some(c.clone()),
             _ => {}
         }
         p
@@ -274,6 +282,12 @@ mod tests {
                 event: shared::lifecycle::EventKind::SaveDraft,
             }),
             ApiError::IdempotencyKeyMissing,
+            ApiError::Conflict(shared::api::problem::Conflict {
+                status: "submitted".into(),
+                status_label: "已提交,待审核".into(),
+                since: None,
+                detail: "本人已自行提交".into(),
+            }),
             ApiError::Internal("x".into()),
         ];
         for e in all {

@@ -21,11 +21,13 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod passwords;
+pub mod recheck;
 pub mod roster;
 pub mod routes;
 pub mod sms;
 pub mod state;
 pub mod store;
 pub mod tokens;
+pub mod yearly;
 
 pub use app::{Application, Dependencies, Settings};

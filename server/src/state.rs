@@ -25,4 +25,6 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// The actions liveness challenges may draw from (`--liveness-actions`).
     pub liveness_actions: ActionSet,
+    /// The liveness re-check: the face models, loaded on first use.
+    pub recheck: Arc<crate::recheck::Recheck>,
 }

@@ -6,6 +6,9 @@
 //! sleeping. SMS codes and captcha answers are read through the demo-mode dev routes, exactly as
 //! a tester would.
 
+pub mod kit;
+pub mod load;
+
 use std::future::Future;
 use std::sync::{Arc, Once};
 use std::time::Duration;

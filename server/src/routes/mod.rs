@@ -4,8 +4,10 @@
 pub mod accounts;
 pub mod admin;
 pub mod dev;
+pub mod liveness;
 pub mod review;
 pub mod reviewer;
+pub mod staff;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
 use axum::http::{header, HeaderValue, Request};
@@ -97,7 +99,23 @@ pub fn routes(demo: bool) -> Routes {
         .add("post", "/api/v1/password-resets", accounts::reset_password)
         .add("get", "/api/v1/me", accounts::me)
         .add("put", "/api/v1/me/phone", accounts::change_phone)
+        .add(
+            "get",
+            "/api/v1/me/reference-photo",
+            liveness::my_reference_photo,
+        )
         .add("get", "/api/v1/audit-log", admin::audit_log)
+        .add("get", "/api/v1/admin/review-windows", admin::review_windows)
+        .add(
+            "put",
+            "/api/v1/admin/review-windows/{year}/{category}",
+            admin::set_review_window,
+        )
+        .add(
+            "get",
+            "/api/v1/admin/payment-status.csv",
+            admin::payment_status_csv,
+        )
         .add("get", "/api/v1/reviews/current", review::current)
         .add("put", "/api/v1/reviews/current/draft", review::save_draft)
         .add_with_body_limit(
@@ -110,6 +128,16 @@ pub fn routes(demo: bool) -> Routes {
         .add("post", "/api/v1/liveness/challenges", review::new_challenge)
         .add(
             "post",
+            "/api/v1/liveness/challenges/{id}/evidence",
+            liveness::evidence,
+        )
+        .add(
+            "put",
+            "/api/v1/admin/people/{person_id}/reference-photo",
+            liveness::set_reference_photo,
+        )
+        .add(
+            "post",
             "/api/v1/reviews/current/submissions",
             review::submit,
         )
@@ -119,6 +147,68 @@ pub fn routes(demo: bool) -> Routes {
             "post",
             "/api/v1/submissions/{id}/decision",
             reviewer::decide,
+        )
+        // Staff on tablets, their records in the reviewer's queue, and their administration.
+        .add("get", "/api/v1/staff/people", staff::people)
+        .add("get", "/api/v1/staff/people/{id}", staff::person)
+        .add_with_body_limit(
+            "post",
+            "/api/v1/staff/people/{id}/uploads",
+            staff::upload,
+            review::UPLOAD_BODY_LIMIT,
+        )
+        .add(
+            "post",
+            "/api/v1/staff/people/{id}/liveness/challenges",
+            staff::new_challenge,
+        )
+        .add(
+            "post",
+            "/api/v1/staff/people/{id}/submissions",
+            staff::submit,
+        )
+        .add(
+            "post",
+            "/api/v1/staff/people/{id}/confirmations",
+            staff::confirm,
+        )
+        .add(
+            "post",
+            "/api/v1/staff/people/{id}/death",
+            staff::record_death,
+        )
+        .add(
+            "post",
+            "/api/v1/staff/people/{id}/reference-photo",
+            staff::reference_photo,
+        )
+        .add("get", "/api/v1/staff/summary", staff::summary)
+        .add("get", "/api/v1/staff/summary.csv", staff::summary_export)
+        .add(
+            "get",
+            "/api/v1/confirmations/{id}",
+            staff::confirmation_detail,
+        )
+        .add(
+            "post",
+            "/api/v1/confirmations/{id}/decision",
+            staff::decide_confirmation,
+        )
+        .add("get", "/api/v1/death-records/{id}", staff::death_detail)
+        .add(
+            "post",
+            "/api/v1/death-records/{id}/decision",
+            staff::decide_death,
+        )
+        .add(
+            "post",
+            "/api/v1/admin/people/{id}/death/undo",
+            staff::undo_death,
+        )
+        .add(
+            "put",
+            "/api/v1/admin/staff/{user_id}/districts",
+            staff::set_districts,
         );
     if demo {
         r = r.add("get", "/api/v1/dev/sms-outbox", dev::sms_outbox).add(

@@ -31,6 +31,7 @@ use crate::extract::{ApiJson, AuthUser};
 use crate::state::AppState;
 use crate::store::{NewChallenge, NewSubmission, NewUpload, ReviewPerson, SubmitOutcome};
 use crate::tokens;
+use crate::yearly::effective_status;
 
 /// Largest image accepted by `POST /api/v1/uploads` (the file part), in bytes.
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
@@ -64,9 +65,8 @@ async fn context(st: &AppState, user: &AuthUser) -> ApiResult<Context> {
         .map_err(|_| ApiError::internal("unknown category in the roster"))?;
     let today = st.clock.today_cn();
     let year = today.year();
-    let window = category
-        .default_window(year)
-        .ok_or_else(|| ApiError::internal("no review window for this year"))?;
+    // The year's window as configured by an administrator, else the category's default.
+    let window = crate::yearly::window(&st.store, category, year).await?;
     Ok(Context {
         person,
         category,
@@ -82,23 +82,6 @@ fn parse_status(json: &str) -> ApiResult<ReviewStatus> {
 
 fn status_json(status: &ReviewStatus) -> ApiResult<String> {
     serde_json::to_string(status).map_err(ApiError::internal)
-}
-
-/// The status as it stands today: once the window has closed, a review that was never submitted
-/// (not started, or a draft) is overdue (`ReviewEvent::DeadlinePassed`). A rejected review is
-/// not: it was submitted, and the person is asked to correct it (补正), whenever the decision came.
-fn effective_status(
-    stored: &ReviewStatus,
-    window: &ReviewWindow,
-    today: NaiveDate,
-) -> ReviewStatus {
-    let never_submitted = matches!(stored, ReviewStatus::NotStarted | ReviewStatus::Draft);
-    if never_submitted && window.is_past(today) {
-        if let Ok(overdue) = stored.apply(ReviewEvent::DeadlinePassed) {
-            return overdue;
-        }
-    }
-    stored.clone()
 }
 
 /// Last year's accepted form as stored in the roster (`{"year", "status", "form"}`).
@@ -286,7 +269,11 @@ pub async fn upload(
     user: AuthUser,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<UploadCreated>)> {
-    context(&st, &user).await?;
+    // Veterans upload their review's images; admins and staff only reference photos (基准照片).
+    let takes_reference_photos = matches!(user.role, Role::Admin | Role::Staff);
+    if !takes_reference_photos {
+        context(&st, &user).await?;
+    }
     let mut multipart = multipart.map_err(|_| ApiError::UnsupportedMediaType)?;
     let mut kind: Option<Result<UploadKind, ()>> = None;
     let mut file = None;
@@ -326,7 +313,21 @@ pub async fn upload(
     if file.is_none() {
         errors.push(FieldError::new("file", "required", "请选择要上传的图片"));
     }
-    let (Some(kind), Some(file)) = (kind, file) else {
+    match kind {
+        // Staff and admins have no review of their own: reference photos only.
+        Some(k) if takes_reference_photos && k != UploadKind::ReferencePhoto => {
+            return Err(ApiError::Forbidden)
+        }
+        Some(UploadKind::ReferencePhoto) if !takes_reference_photos => {
+            errors.push(FieldError::new(
+                "kind",
+                "upload_kind_not_allowed",
+                "基准照片须由工作人员采集",
+            ));
+        }
+        _ => {}
+    }
+    let (Some(kind), Some(file), true) = (kind, file, errors.is_empty()) else {
         return Err(ApiError::Invalid(errors));
     };
     // Decoding may take up to 256 MiB and a core: at most two at once; the rest wait their turn.
@@ -380,10 +381,15 @@ pub async fn get_upload(
     let allowed = if row.user_id == user.user_id {
         true
     } else if user.role == Role::Reviewer {
+        // A veteran's own upload, or one staff made for a person (issue 8), of the districts.
         let ok = st
             .store
             .upload_in_reviewer_districts(&user.user_id, &id)
-            .await?;
+            .await?
+            || st
+                .store
+                .staff_upload_in_reviewer_districts(&user.user_id, &id)
+                .await?;
         if ok {
             st.store
                 .audit(
@@ -463,14 +469,7 @@ async fn check_challenge(
     user_id: &str,
     challenge_id: &str,
 ) -> ApiResult<Option<FieldError>> {
-    const FIELD: &str = "liveness_challenge_id";
-    let not_found = || {
-        Some(FieldError::new(
-            FIELD,
-            "challenge_not_found",
-            "身份核验记录不存在,请重新进行人脸识别",
-        ))
-    };
+    let not_found = || Some(challenge_not_found());
     let Ok(id) = ChallengeId::parse(challenge_id) else {
         return Ok(not_found());
     };
@@ -480,25 +479,122 @@ async fn check_challenge(
     if c.user_id != user_id {
         return Ok(not_found());
     }
-    let now = st.clock.unix();
-    Ok(match c.passed_at {
+    Ok(challenge_unusable(
+        c.passed_at,
+        c.submitted_at,
+        st.clock.unix(),
+    ))
+}
+
+const CHALLENGE_FIELD: &str = "liveness_challenge_id";
+
+/// The challenge named by a submission does not exist or is not the caller's (the same answer
+/// for both: never reveal someone else's challenge).
+pub(crate) fn challenge_not_found() -> FieldError {
+    FieldError::new(
+        CHALLENGE_FIELD,
+        "challenge_not_found",
+        "身份核验记录不存在,请重新进行人脸识别",
+    )
+}
+
+/// Why a found challenge cannot back a submission at `now`: not passed, passed more than 30
+/// minutes ago, or already used. `None` when it can. Shared by the veteran's and the staff's
+/// submissions.
+pub(crate) fn challenge_unusable(
+    passed_at: Option<i64>,
+    submitted_at: Option<i64>,
+    now: i64,
+) -> Option<FieldError> {
+    match passed_at {
         None => Some(FieldError::new(
-            FIELD,
+            CHALLENGE_FIELD,
             "liveness_not_passed",
             "人脸识别未通过,请重新进行人脸识别",
         )),
         Some(at) if now - at > LIVENESS_VALID_SECS => Some(FieldError::new(
-            FIELD,
+            CHALLENGE_FIELD,
             "liveness_stale",
             "人脸识别已超过30分钟,请重新进行人脸识别",
         )),
-        Some(_) if c.submitted_at.is_some() => Some(FieldError::new(
-            FIELD,
+        Some(_) if submitted_at.is_some() => Some(FieldError::new(
+            CHALLENGE_FIELD,
             "challenge_used",
             "该次人脸识别已用于提交,请重新进行人脸识别",
         )),
         Some(_) => None,
-    })
+    }
+}
+
+/// A submission through the special-population check (特殊人群核验).
+struct SpecialPath {
+    /// The latest challenge of the caller this year whose face comparison failed: the evidence
+    /// the reviewer compares with the newspaper photo.
+    challenge_id: Option<String>,
+    failures: u32,
+}
+
+/// Which way the submission proves the person: `None` for a passed liveness challenge,
+/// `Some` for the newspaper photo. Problems go to `errors`: both or the wrong category or too
+/// few failed comparisons (seed 001: 军休干部 and 无军籍退休职工, after more than 3).
+async fn special_population(
+    st: &AppState,
+    user: &AuthUser,
+    ctx: &Context,
+    req: &SubmissionRequest,
+    errors: &mut Vec<FieldError>,
+) -> ApiResult<Option<SpecialPath>> {
+    const FIELD: &str = "newspaper_photo_upload";
+    let Some(upload) = req.newspaper_photo_upload.as_deref() else {
+        return Ok(None);
+    };
+    if !req.liveness_challenge_id.is_empty() {
+        errors.push(FieldError::new(
+            FIELD,
+            "verification_ambiguous",
+            "人脸识别与特殊人群核验只能选择一种",
+        ));
+        return Ok(None);
+    }
+    errors
+        .extend(check_upload(st, &user.user_id, FIELD, upload, UploadKind::NewspaperPhoto).await?);
+    let failures = st
+        .store
+        .face_mismatches(&ctx.person.person_id, i64::from(ctx.year))
+        .await?;
+    let failures = u32::try_from(failures).unwrap_or(u32::MAX);
+    let refused = if !ctx.category.special_population_check_allowed() {
+        Some(lifecycle::TransitionError::SpecialPopulationNotAllowed {
+            category: ctx.category,
+        })
+    } else if failures <= lifecycle::SPECIAL_POPULATION_AFTER_FAILED_COMPARISONS {
+        Some(lifecycle::TransitionError::NotEnoughFailedComparisons { failed: failures })
+    } else {
+        None
+    };
+    let challenge_id = st
+        .store
+        .latest_face_mismatch_challenge(
+            &user.user_id,
+            crate::routes::liveness::year_start_unix(ctx.year),
+        )
+        .await?;
+    match refused {
+        Some(e) => {
+            use shared::UserError;
+            errors.push(FieldError::new(FIELD, e.code(), e.message()));
+        }
+        None if challenge_id.is_none() => {
+            let e = lifecycle::TransitionError::NotEnoughFailedComparisons { failed: 0 };
+            use shared::UserError;
+            errors.push(FieldError::new(FIELD, e.code(), e.message()));
+        }
+        None => {}
+    }
+    Ok(Some(SpecialPath {
+        challenge_id,
+        failures,
+    }))
 }
 
 fn created_json(body: String) -> Response {
@@ -549,12 +645,19 @@ async fn submit_once(
     let mut draft = req.form.clone();
     draft.basic.id_front_photo = Some(req.id_front_upload.clone());
     draft.basic.id_back_photo = Some(req.id_back_upload.clone());
-    draft.verification.liveness_challenge_id = Some(req.liveness_challenge_id.clone());
     let mut errors = Vec::new();
+    // 特殊人群核验: a newspaper photo instead of a passed challenge (exactly one of the two).
+    let special = special_population(st, user, ctx, req, &mut errors).await?;
+    let challenge_id = match &special {
+        Some(s) => s.challenge_id.clone(),
+        None => Some(req.liveness_challenge_id.clone()),
+    };
+    draft.verification.liveness_challenge_id = challenge_id.clone();
     let form = match draft.validate(ctx.today) {
         Ok(form) => {
             if let Err(e) = form.check_submittable() {
-                errors.extend(e);
+                // On the special path a missing challenge is already explained.
+                errors.extend(e.into_iter().filter(|_| special.is_none()));
             }
             // The form is the caller's own: the person the roster holds for this account.
             if form.basic().name.as_str() != ctx.person.name {
@@ -585,7 +688,9 @@ async fn submit_once(
     for (field, id, kind) in uploads {
         errors.extend(check_upload(st, &user.user_id, field, id, kind).await?);
     }
-    errors.extend(check_challenge(st, &user.user_id, &req.liveness_challenge_id).await?);
+    if special.is_none() {
+        errors.extend(check_challenge(st, &user.user_id, &req.liveness_challenge_id).await?);
+    }
     let Some(form) = form.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Invalid(errors));
     };
@@ -599,9 +704,17 @@ async fn submit_once(
     };
     let stored = parse_status(&old_status)?;
     let current = effective_status(&stored, &ctx.window, ctx.today);
+    let event = match &special {
+        Some(s) => ReviewEvent::SubmitSpecialPopulation {
+            category: ctx.category,
+            failed_comparisons: s.failures,
+        },
+        None => ReviewEvent::Submit,
+    };
     let next = current
-        .apply_as(lifecycle::Actor::Veteran, ReviewEvent::Submit)
+        .apply_as(lifecycle::Actor::Veteran, event)
         .map_err(ApiError::Transition)?;
+    let challenge_id = challenge_id.unwrap_or_default();
     let submission_id = tokens::new_id();
     let answer = serde_json::to_string(&SubmissionAccepted {
         submission_id: submission_id.clone(),
@@ -620,7 +733,12 @@ async fn submit_once(
             form: &form_json,
             id_front_upload: &req.id_front_upload,
             id_back_upload: &req.id_back_upload,
-            liveness_challenge_id: &req.liveness_challenge_id,
+            liveness_challenge_id: &challenge_id,
+            special_population: special.is_some(),
+            newspaper_photo_upload: req
+                .newspaper_photo_upload
+                .as_deref()
+                .filter(|_| special.is_some()),
             status: next.kind().as_str(),
             old_review_status: &old_status,
             new_review_status: &status_json(&next)?,
@@ -630,17 +748,8 @@ async fn submit_once(
         })
         .await?;
     match outcome {
-        SubmitOutcome::Created(answer) => {
-            st.store
-                .audit(
-                    "review_submitted",
-                    Some(&user.user_id),
-                    &serde_json::json!({"submission_id": submission_id, "year": year}),
-                    now,
-                )
-                .await?;
-            Ok(created_json(answer))
-        }
+        // Audited as `review_submitted` in the same commit (`store::batch`).
+        SubmitOutcome::Created(answer) => Ok(created_json(answer)),
         SubmitOutcome::Replayed(answer) => Ok(created_json(answer)),
         SubmitOutcome::StatusChanged => {
             Err(ApiError::Transition(lifecycle::TransitionError::Illegal {

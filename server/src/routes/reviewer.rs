@@ -82,7 +82,8 @@ pub async fn queue(
     let offset = i64::from(page - 1) * i64::from(per_page);
     let (rows, total) = st
         .store
-        .review_queue(&user.user_id, status.as_str(), i64::from(per_page), offset)
+        // Submissions, staff confirmations and death records of the districts (issue 8).
+        .review_queue_all(&user.user_id, status.as_str(), i64::from(per_page), offset)
         .await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
@@ -96,6 +97,7 @@ pub async fn queue(
             category_label: category.label_zh().to_owned(),
             district: r.district,
             masked_name: mask_name(&r.name),
+            kind: r.kind,
         });
     }
     st.store
@@ -151,6 +153,16 @@ pub async fn detail(
         None => Vec::new(),
     };
     let category = category_of(&s.category)?;
+    let (assisted_by, assisted_by_name) = match st.store.submission_assisted_by(&s.id).await? {
+        Some((id, name)) => (Some(id), Some(name)),
+        None => (None, None),
+    };
+    // The liveness evidence (frames, face-match score) and the special-population check.
+    let evidence = st
+        .store
+        .challenge_evidence(&s.liveness_challenge_id)
+        .await?;
+    let (special_population, newspaper_photo_upload) = st.store.submission_special(&s.id).await?;
     st.store
         .audit(
             "submission_read",
@@ -174,11 +186,17 @@ pub async fn detail(
         last_year,
         changed_fields,
         decision_reason: s.decision_reason,
+        special_population,
+        newspaper_photo_upload,
+        face_match_score: evidence.face_score,
+        liveness_frames: evidence.frames,
+        assisted_by,
+        assisted_by_name,
     }))
 }
 
 /// The decision of a request: approve, or reject with a [`Reason`]; every problem at once.
-fn parse_decision(req: &DecisionRequest) -> ApiResult<ReviewEvent> {
+pub(crate) fn parse_decision(req: &DecisionRequest) -> ApiResult<ReviewEvent> {
     match req.decision.as_str() {
         "approve" => Ok(ReviewEvent::Approve),
         "reject" => {
@@ -271,7 +289,14 @@ pub async fn decide(
             now,
         )
         .await?;
-    if let Some(phone) = st.store.user_phone(&s.user_id).await? {
+    // An assisted submission of someone without an account belongs to the staff member: no SMS.
+    let assisted_by = st.store.submission_assisted_by(&s.id).await?;
+    let owner_phone = if assisted_by.is_some_and(|(staff, _)| staff == s.user_id) {
+        None
+    } else {
+        st.store.user_phone(&s.user_id).await?
+    };
+    if let Some(phone) = owner_phone {
         let text = if reason.is_some() {
             "【战友】您的年度登记审核未通过,请登录查看不通过原因,修改后再次提交。"
         } else {

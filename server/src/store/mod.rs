@@ -7,8 +7,25 @@
 //! SQLite runs in WAL mode with `synchronous=FULL`: a commit is on disk before the request that
 //! made it is answered, so no acknowledged write is lost on a crash or restart.
 
+mod batch;
+mod liveness;
 mod review;
 mod schema;
+mod staff;
+mod yearly;
+
+pub use yearly::{PaymentRow, WindowRow};
+
+pub use staff::{
+    ConfirmationRow, DeathRow, NewAssisted, NewConfirmation, NewDeath, QueueEntry,
+    StaffChallengeRow, StaffOpRow, StaffPersonRow, StaffRecord, StaffUploadRow, StaffWrite,
+    WriteOutcome,
+};
+
+pub use liveness::{
+    score_to_micro, ClaimOutcome, EvidenceChallengeRow, EvidenceRow, NewReferencePhoto,
+    ReferencePhotoRow,
+};
 
 pub use review::{
     ChallengeRow, Decision, NewChallenge, NewSubmission, NewUpload, QueueRow, ReviewPerson,
@@ -45,6 +62,8 @@ pub type DbResult<T> = Result<T, sqlx::Error>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Group commit of submissions (`batch`).
+    batcher: batch::Batcher,
 }
 
 /// A person in the roster, as loaded by import-roster or the demo seed. Values are already
@@ -122,6 +141,17 @@ pub struct AuditRow {
     pub detail: String,
 }
 
+/// See [`Store::write_tx`].
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> DbResult<sqlx::Transaction<'static, sqlx::Any>> {
+    match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
+    }
+}
+
 /// Whether an insert hit a unique constraint.
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
@@ -158,17 +188,23 @@ impl Store {
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+                        // The busy timeout first: switching to WAL takes a lock, and a new
+                        // connection opened while another writes must wait, not fail.
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = FULL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
                     }
                     Ok(())
                 })
             })
             .connect(url)
             .await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            batcher: batch::Batcher::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -188,6 +224,14 @@ impl Store {
         self.backend
     }
 
+    /// A transaction that will write. SQLite's default (deferred) transaction takes its write
+    /// lock only at the first write, and a transaction that read first then fails at once with
+    /// "database is locked" if another connection wrote meanwhile, whatever the busy timeout;
+    /// `BEGIN IMMEDIATE` takes the write lock up front and so waits its turn instead.
+    pub(crate) async fn write_tx(&self) -> DbResult<sqlx::Transaction<'static, sqlx::Any>> {
+        begin_write(&self.pool, self.backend).await
+    }
+
     /// Closes every connection (graceful shutdown; tests dropping a database).
     pub async fn close(&self) {
         self.pool.close().await;
@@ -203,11 +247,16 @@ impl Store {
         let result = async {
             conn.execute("CREATE TABLE IF NOT EXISTS zy_schema_version (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
                 .await?;
-            let current: Option<i64> =
-                sqlx::query("SELECT MAX(version) AS v FROM zy_schema_version").fetch_one(&mut *conn).await?.try_get("v")?;
-            let current = current.unwrap_or(0);
+            // Every migration not recorded yet, by number (not "above the highest"): a database
+            // that got a later number first still receives an earlier one added afterwards.
+            let applied: Vec<i64> = sqlx::query("SELECT version FROM zy_schema_version")
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| r.try_get("version"))
+                .collect::<DbResult<_>>()?;
             for (version, statements) in schema::migrations(postgres) {
-                if version <= current {
+                if applied.contains(&version) {
                     continue;
                 }
                 let mut tx = sqlx::Connection::begin(&mut *conn).await?;
@@ -242,7 +291,7 @@ impl Store {
 
     /// Inserts or replaces a roster entry (matched by ID number) and its phones.
     pub async fn upsert_roster(&self, r: &RosterRecord, now: i64) -> DbResult<String> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let existing: Option<String> =
             sqlx::query("SELECT id FROM roster_people WHERE id_number = $1")
                 .bind(&r.id_number)
@@ -337,7 +386,7 @@ impl Store {
     /// Inserts an account; `Err` with a unique violation if the person, ID number or phone
     /// already has one.
     pub async fn insert_user(&self, u: &NewUser, now: i64) -> DbResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO users (id, role, person_id, name, id_number, phone, password_hash, id_valid_from, id_valid_to, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

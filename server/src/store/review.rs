@@ -80,6 +80,10 @@ pub struct NewSubmission<'a> {
     pub id_front_upload: &'a str,
     pub id_back_upload: &'a str,
     pub liveness_challenge_id: &'a str,
+    /// Through the special-population check: `newspaper_photo_upload` stands in for a passed
+    /// challenge, and the challenge (the latest failed comparison) is not used up.
+    pub special_population: bool,
+    pub newspaper_photo_upload: Option<&'a str>,
     /// `StatusKind` name of the new status.
     pub status: &'a str,
     /// The review's status before (JSON), for the compare-and-set; `NotStarted` when there was
@@ -309,97 +313,6 @@ impl Store {
             .flatten())
     }
 
-    /// Records a submission in one transaction: the idempotency key with its answer, the
-    /// review's new status (compare-and-set), the challenge marked as used and the submission.
-    /// Either all of it is stored or nothing.
-    pub async fn create_submission(&self, s: &NewSubmission<'_>) -> DbResult<SubmitOutcome> {
-        let mut tx = self.pool.begin().await?;
-        // A write first: on SQLite the transaction takes the write lock here (waiting its turn)
-        // instead of failing on a read-to-write upgrade.
-        let claimed = sqlx::query(
-            "INSERT INTO idempotency_keys (user_id, idem_key, response, created_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, idem_key) DO NOTHING",
-        )
-        .bind(s.user_id)
-        .bind(s.idempotency_key)
-        .bind(s.response)
-        .bind(s.now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed != 1 {
-            tx.rollback().await?;
-            return Ok(
-                match self
-                    .idempotent_response(s.user_id, s.idempotency_key)
-                    .await?
-                {
-                    Some(r) => SubmitOutcome::Replayed(r),
-                    None => SubmitOutcome::StatusChanged,
-                },
-            );
-        }
-        // The review row, if this is the person's first step this year (no-op otherwise): created
-        // with the status the caller saw, so the compare-and-set below decides.
-        sqlx::query(
-            "INSERT INTO reviews (person_id, year, status, draft, updated_at)
-             VALUES ($1, $2, $3, NULL, $4) ON CONFLICT (person_id, year) DO NOTHING",
-        )
-        .bind(s.person_id)
-        .bind(s.year)
-        .bind(s.old_review_status)
-        .bind(s.now)
-        .execute(&mut *tx)
-        .await?;
-        let status_set = sqlx::query(
-            "UPDATE reviews SET status = $3, updated_at = $4
-             WHERE person_id = $1 AND year = $2 AND status = $5",
-        )
-        .bind(s.person_id)
-        .bind(s.year)
-        .bind(s.new_review_status)
-        .bind(s.now)
-        .bind(s.old_review_status)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if status_set != 1 {
-            tx.rollback().await?;
-            return Ok(SubmitOutcome::StatusChanged);
-        }
-        let used = sqlx::query(
-            "UPDATE liveness_challenges SET submitted_at = $2 WHERE id = $1 AND submitted_at IS NULL",
-        )
-        .bind(s.liveness_challenge_id)
-        .bind(s.now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if used != 1 {
-            tx.rollback().await?;
-            return Ok(SubmitOutcome::ChallengeUsed);
-        }
-        sqlx::query(
-            "INSERT INTO submissions (id, person_id, user_id, year, form, id_front_upload,
-                id_back_upload, liveness_challenge_id, status, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(s.id)
-        .bind(s.person_id)
-        .bind(s.user_id)
-        .bind(s.year)
-        .bind(s.form)
-        .bind(s.id_front_upload)
-        .bind(s.id_back_upload)
-        .bind(s.liveness_challenge_id)
-        .bind(s.status)
-        .bind(s.now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(SubmitOutcome::Created(s.response.to_owned()))
-    }
-
     /// How many submissions `person_id` has for `year`.
     pub async fn submission_count(&self, person_id: &str, year: i64) -> DbResult<i64> {
         sqlx::query("SELECT COUNT(*) AS n FROM submissions WHERE person_id = $1 AND year = $2")
@@ -507,7 +420,7 @@ impl Store {
     /// and the review's (if still `old_review_status`). Returns false, changing nothing, if
     /// either changed meanwhile.
     pub async fn decide(&self, d: &Decision<'_>) -> DbResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let sub = sqlx::query(
             "UPDATE submissions SET status = $2, decided_by = $3, decided_at = $4,
                 decision_reason = $5
@@ -600,4 +513,119 @@ pub struct Decision<'a> {
     pub new_review_status: &'a str,
     pub reason: Option<&'a str>,
     pub now: i64,
+}
+
+/// The statements of one submission, inside the caller's transaction (`store::batch` runs
+/// them in a savepoint and commits many at once; `Store::create_submission` lives there):
+/// the idempotency key with its answer, the review's new status (compare-and-set), the
+/// challenge marked as used, the submission and its `review_submitted` audit entry. Any
+/// outcome but `Created` must be rolled back by the caller (nothing of it may stay).
+pub(super) async fn submission_statements(
+    tx: &mut sqlx::AnyConnection,
+    s: &NewSubmission<'_>,
+) -> DbResult<SubmitOutcome> {
+    // A write first: on SQLite the transaction takes the write lock here (waiting its turn)
+    // instead of failing on a read-to-write upgrade.
+    let claimed = sqlx::query(
+        "INSERT INTO idempotency_keys (user_id, idem_key, response, created_at)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, idem_key) DO NOTHING",
+    )
+    .bind(s.user_id)
+    .bind(s.idempotency_key)
+    .bind(s.response)
+    .bind(s.now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed != 1 {
+        // Read on this connection: the key may have been claimed earlier in this batch.
+        let answer: Option<String> = sqlx::query(
+            "SELECT response FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2",
+        )
+        .bind(s.user_id)
+        .bind(s.idempotency_key)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get::<Option<String>, _>("response"))
+        .transpose()?
+        .flatten();
+        return Ok(match answer {
+            Some(r) => SubmitOutcome::Replayed(r),
+            None => SubmitOutcome::StatusChanged,
+        });
+    }
+    // The review row, if this is the person's first step this year (no-op otherwise): created
+    // with the status the caller saw, so the compare-and-set below decides.
+    sqlx::query(
+        "INSERT INTO reviews (person_id, year, status, draft, updated_at)
+         VALUES ($1, $2, $3, NULL, $4) ON CONFLICT (person_id, year) DO NOTHING",
+    )
+    .bind(s.person_id)
+    .bind(s.year)
+    .bind(s.old_review_status)
+    .bind(s.now)
+    .execute(&mut *tx)
+    .await?;
+    let status_set = sqlx::query(
+        "UPDATE reviews SET status = $3, updated_at = $4
+         WHERE person_id = $1 AND year = $2 AND status = $5",
+    )
+    .bind(s.person_id)
+    .bind(s.year)
+    .bind(s.new_review_status)
+    .bind(s.now)
+    .bind(s.old_review_status)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if status_set != 1 {
+        return Ok(SubmitOutcome::StatusChanged);
+    }
+    let used = if s.special_population {
+        1
+    } else {
+        sqlx::query(
+            "UPDATE liveness_challenges SET submitted_at = $2 WHERE id = $1 AND submitted_at IS NULL",
+        )
+        .bind(s.liveness_challenge_id)
+        .bind(s.now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+    };
+    if used != 1 {
+        return Ok(SubmitOutcome::ChallengeUsed);
+    }
+    sqlx::query(
+        "INSERT INTO submissions (id, person_id, user_id, year, form, id_front_upload,
+            id_back_upload, liveness_challenge_id, status, created_at, special_population,
+            newspaper_photo_upload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(s.id)
+    .bind(s.person_id)
+    .bind(s.user_id)
+    .bind(s.year)
+    .bind(s.form)
+    .bind(s.id_front_upload)
+    .bind(s.id_back_upload)
+    .bind(s.liveness_challenge_id)
+    .bind(s.status)
+    .bind(s.now)
+    .bind(i64::from(s.special_population))
+    .bind(s.newspaper_photo_upload)
+    .execute(&mut *tx)
+    .await?;
+    // The audit entry in the same commit (ids only).
+    let detail = serde_json::json!({
+        "submission_id": s.id, "year": s.year, "special_population": s.special_population,
+    });
+    sqlx::query("INSERT INTO audit_log (at, event, user_id, detail) VALUES ($1, $2, $3, $4)")
+        .bind(s.now)
+        .bind("review_submitted")
+        .bind(s.user_id)
+        .bind(detail.to_string())
+        .execute(&mut *tx)
+        .await?;
+    Ok(SubmitOutcome::Created(s.response.to_owned()))
 }

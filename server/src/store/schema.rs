@@ -178,6 +178,20 @@ const COMMON_V2: &[&str] = &[
     )",
 ];
 
+/// Version 4: the yearly rules. One row per year and category an administrator configured (the
+/// window; for 优抚对象 the announcement day); a year without a row uses
+/// `shared::category::Category::default_window`. Dates are `YYYY-MM-DD` text.
+const COMMON_V4: &[&str] = &["CREATE TABLE review_windows (
+        year BIGINT NOT NULL,
+        category TEXT NOT NULL,
+        opens TEXT NOT NULL,
+        deadline TEXT NOT NULL,
+        announced_on TEXT,
+        updated_by TEXT NOT NULL REFERENCES users(id),
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (year, category)
+    )"];
+
 /// The migrations for one backend, as `(version, statements)`, applied in order, each in one
 /// transaction: the common statements, then the dialect's own.
 pub fn migrations(postgres: bool) -> Vec<(i64, Vec<&'static str>)> {
@@ -186,5 +200,11 @@ pub fn migrations(postgres: bool) -> Vec<(i64, Vec<&'static str>)> {
         .chain(if postgres { POSTGRES_V1 } else { SQLITE_V1 }.iter())
         .copied()
         .collect();
-    vec![(1, v1), (2, COMMON_V2.to_vec())]
+    vec![
+        (1, v1),
+        (2, COMMON_V2.to_vec()),
+        (3, super::liveness::MIGRATION_V3.to_vec()),
+        (4, COMMON_V4.to_vec()),
+        (5, super::staff::MIGRATION_V5.to_vec()),
+    ]
 }

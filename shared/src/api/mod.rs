@@ -5,3 +5,5 @@
 pub mod accounts;
 pub mod problem;
 pub mod review;
+pub mod staff;
+pub mod yearly;

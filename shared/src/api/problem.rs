@@ -30,6 +30,22 @@ pub struct Problem {
     /// RFC 3339 time the account lock ends (for `account_locked`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked_until: Option<String>,
+    /// What a write ran into (for `conflict`, 409): e.g. the person submitted on their own
+    /// phone, or was recorded deceased, after the tablet queued the write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<Conflict>,
+}
+
+/// The state a conflicting write found (`conflict`, 409). Nothing was overwritten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// The review's status now (`shared::lifecycle::StatusKind`, e.g. `submitted`, `deceased`).
+    pub status: String,
+    pub status_label: String,
+    /// When that status was reached (RFC 3339), if known.
+    pub since: Option<String>,
+    /// What happened, in Chinese, e.g. `本人已于2025-03-02 10:15自行提交年审`.
+    pub detail: String,
 }
 
 impl Problem {
@@ -41,6 +57,7 @@ impl Problem {
             errors: Vec::new(),
             retry_after: None,
             locked_until: None,
+            conflict: None,
         }
     }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::form::ReviewFormDraft;
-use crate::liveness::Action;
+use crate::liveness::{Action, ActionAt};
 
 /// The answer to a submission (seed 000's result screen), word for word.
 pub const SUBMITTED_MESSAGE: &str =
@@ -55,14 +55,18 @@ pub enum UploadKind {
     NewspaperPhoto,
     /// A camera frame of the liveness check.
     LivenessFrame,
+    /// A person's reference photo for the 1:1 face comparison (基准照片), uploaded by an
+    /// administrator (or staff) with the person's consent; veterans cannot upload this kind.
+    ReferencePhoto,
 }
 
 impl UploadKind {
-    pub const ALL: [UploadKind; 4] = [
+    pub const ALL: [UploadKind; 5] = [
         UploadKind::IdFront,
         UploadKind::IdBack,
         UploadKind::NewspaperPhoto,
         UploadKind::LivenessFrame,
+        UploadKind::ReferencePhoto,
     ];
 
     /// The wire name, e.g. `id_front`.
@@ -72,6 +76,7 @@ impl UploadKind {
             UploadKind::IdBack => "id_back",
             UploadKind::NewspaperPhoto => "newspaper_photo",
             UploadKind::LivenessFrame => "liveness_frame",
+            UploadKind::ReferencePhoto => "reference_photo",
         }
     }
 
@@ -98,13 +103,64 @@ pub struct ChallengeIssued {
     pub expires_at: String,
 }
 
+/// One camera frame of a liveness attempt: an upload of kind `liveness_frame` and its time in
+/// milliseconds since the attempt started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceFrame {
+    pub upload_id: String,
+    pub t_ms: u64,
+}
+
+/// `POST /api/v1/liveness/challenges/{id}/evidence`: the frames the server re-checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRequest {
+    pub frames: Vec<EvidenceFrame>,
+    /// The actions the app saw, in the challenge's order, with their times.
+    pub claimed: Vec<ActionAt>,
+}
+
+/// The 1:1 comparison of the live face with the person's reference photo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaceMatch {
+    /// Cosine similarity in [-1, 1]; `None` when there was nothing to compare (no reference
+    /// photo, or no usable face).
+    pub score: Option<f32>,
+    pub same_person: bool,
+}
+
+/// `POST /api/v1/liveness/challenges/{id}/evidence` → 200.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceResult {
+    pub passed: bool,
+    /// `None` when passed; otherwise a stable code: one of
+    /// `shared::liveness::FailReason::as_str()` (`action_timeout`, `no_motion`, `wrong_order`,
+    /// `no_face`, `multiple_faces`, `different_person`, `claim_mismatch`, `no_evidence`,
+    /// `no_reference_photo`) or `face_mismatch` (the live face is not the reference photo's).
+    pub reason: Option<String>,
+    /// The reason in Chinese, for the screen; `None` when passed.
+    pub message: Option<String>,
+    pub face_match: FaceMatch,
+    /// Failed comparisons of this person this year, after this attempt (特殊人群核验 opens
+    /// after more than 3 for the categories that have it).
+    pub failed_comparisons: u32,
+}
+
 /// `POST /api/v1/reviews/current/submissions` (with an `Idempotency-Key` header).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmissionRequest {
     pub form: ReviewFormDraft,
     pub id_front_upload: String,
     pub id_back_upload: String,
+    /// A passed liveness challenge of the caller. Empty (or absent) when submitting through the
+    /// special-population check with `newspaper_photo_upload` instead; exactly one of the two.
+    #[serde(default)]
     pub liveness_challenge_id: String,
+    /// 特殊人群核验: an upload of kind `newspaper_photo` (a photo holding today's newspaper),
+    /// instead of a passed challenge. Only for 军休干部 and 无军籍退休职工 after more than 3
+    /// failed face comparisons this year; the review then waits for a person
+    /// (`special_check_pending`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newspaper_photo_upload: Option<String>,
 }
 
 /// `POST /api/v1/reviews/current/submissions` → 201.
@@ -140,10 +196,20 @@ pub struct QueueItem {
     pub category_label: String,
     pub district: String,
     pub masked_name: String,
+    /// What the item is: `submission` (the person's own), `assisted_submission` (done by staff on
+    /// the person's behalf), `special_population` (newspaper photo check), `confirmation` (a
+    /// staff 现场确认/远程确认: `GET /api/v1/confirmations/{id}`) or `death` (a death record:
+    /// `GET /api/v1/death-records/{id}`). For the last two, `submission_id` is that record's id.
+    #[serde(default = "default_queue_kind")]
+    pub kind: String,
+}
+
+fn default_queue_kind() -> String {
+    "submission".to_owned()
 }
 
 /// `GET /api/v1/submissions/{id}`: what a reviewer decides on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubmissionDetail {
     pub submission_id: String,
     pub status: String,
@@ -163,6 +229,27 @@ pub struct SubmissionDetail {
     pub changed_fields: Vec<String>,
     /// The reason of a rejection, once decided.
     pub decision_reason: Option<String>,
+    /// Submitted through the special-population check (特殊人群核验): the newspaper photo
+    /// stands in for a passed liveness check; `liveness_challenge_id` is then the latest failed
+    /// face comparison, for the reviewer to compare.
+    #[serde(default)]
+    pub special_population: bool,
+    /// The newspaper photo (an upload id, served by `GET /api/v1/uploads/{id}`).
+    #[serde(default)]
+    pub newspaper_photo_upload: Option<String>,
+    /// The face-match score of the liveness evidence against the reference photo (cosine
+    /// similarity; ≥ 0.6 is the same person), when there was one.
+    #[serde(default)]
+    pub face_match_score: Option<f32>,
+    /// The liveness evidence's frames (upload ids, in time order).
+    #[serde(default)]
+    pub liveness_frames: Vec<String>,
+    /// The staff member (user id) who did this review on the person's behalf (assisted), if any.
+    #[serde(default)]
+    pub assisted_by: Option<String>,
+    /// That staff member's name.
+    #[serde(default)]
+    pub assisted_by_name: Option<String>,
 }
 
 /// `POST /api/v1/submissions/{id}/decision`.

@@ -1,15 +1,18 @@
 //! Load benchmark (not a test): login throughput/latency with the production Argon2id cost,
-//! `GET /api/v1/me` under concurrency, image uploads, and review submissions.
+//! `GET /api/v1/me` under concurrency, image uploads, and review submissions (form only, and
+//! with both ID photos uploaded first) at several client counts.
 //!
 //! ```text
 //! cargo run --release -p tests --bin bench -- [--clients 50] [--seconds 10] [--postgres URL]
-//!     [--submissions 3000]
+//!     [--submit-clients 50,500] [--submissions 4000] [--photo-submissions 300]
+//!     [--phases login,me,healthz,submit,submit-photos,upload]
 //! ```
 //! Submissions need one prepared person each (account, session, two uploads, a passed liveness
-//! challenge), written straight to the store before the phase; the challenge is marked passed
-//! with `Store::test_only_mark_challenge_passed`, as the evidence endpoint does not exist yet.
-//! The server runs in this process (same 2 cores as the load generator), on a fresh SQLite
-//! database in a temporary directory, or on a fresh PostgreSQL database with `--postgres`.
+//! challenge), written before the phase (`tests::load`); the challenge is marked passed with
+//! `Store::test_only_mark_challenge_passed`'s statement (the evidence needs real faces). Every
+//! person submits once with its own `Idempotency-Key`. The server runs in this process (same 2
+//! cores as the load generator), on a fresh SQLite database in a temporary directory, or on a
+//! fresh PostgreSQL database with `--postgres`. Each phase prints the load average first.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,12 +22,16 @@ use server::app::{Application, Dependencies, Settings};
 use server::passwords::{HashCost, Passwords};
 use server::store::NewUser;
 use shared::api::accounts::Role;
+use tests::load::Submitter;
 
 struct Args {
     clients: usize,
     seconds: u64,
     postgres: Option<String>,
     submissions: usize,
+    photo_submissions: usize,
+    submit_clients: Vec<usize>,
+    phases: Vec<String>,
 }
 
 fn args() -> Args {
@@ -32,9 +39,28 @@ fn args() -> Args {
         clients: 50,
         seconds: 10,
         postgres: None,
-        submissions: 3000,
+        submissions: 4000,
+        photo_submissions: 300,
+        submit_clients: vec![50, 500],
+        phases: [
+            "login",
+            "me",
+            "healthz",
+            "submit",
+            "submit-photos",
+            "upload",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
     };
     let mut it = std::env::args().skip(1);
+    let list = |v: Option<String>| -> Vec<String> {
+        v.unwrap_or_default()
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--clients" => a.clients = it.next().and_then(|v| v.parse().ok()).unwrap_or(a.clients),
@@ -46,6 +72,19 @@ fn args() -> Args {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(a.submissions)
             }
+            "--photo-submissions" => {
+                a.photo_submissions = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(a.photo_submissions)
+            }
+            "--submit-clients" => {
+                a.submit_clients = list(it.next())
+                    .iter()
+                    .filter_map(|v| v.parse().ok())
+                    .collect()
+            }
+            "--phases" => a.phases = list(it.next()),
             other => eprintln!("ignoring unknown argument {other}"),
         }
     }
@@ -113,6 +152,7 @@ where
 #[tokio::main]
 async fn main() {
     let a = args();
+    let has = |phase: &str| a.phases.iter().any(|p| p == phase);
     let cost = HashCost::PRODUCTION;
     println!(
         "Zhanyou server benchmark: {} clients, {} s per phase, {} core(s)",
@@ -209,22 +249,23 @@ async fn main() {
             .expect("user");
     }
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(a.clients)
+        .pool_max_idle_per_host(a.submit_clients.iter().copied().fold(a.clients, usize::max))
         .build()
         .expect("client");
     let phones = Arc::new(phones);
 
-    // 3. Logins: captcha + answer (dev route) + POST /sessions; the latency is the POST's.
     let tokens = Arc::new(tokio::sync::Mutex::new(vec![String::new(); a.clients]));
-    let login_lat = Arc::new(tokio::sync::Mutex::new(Vec::new()));
-    let (c, b, p, tk, ll) = (
-        client.clone(),
-        base.clone(),
-        phones.clone(),
-        tokens.clone(),
-        login_lat.clone(),
-    );
-    let (full, elapsed, errors) = load(a.clients, a.seconds, move |i| {
+    if has("login") {
+        // 3. Logins: captcha + answer (dev route) + POST /sessions; the latency is the POST's.
+        let login_lat = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+        let (c, b, p, tk, ll) = (
+            client.clone(),
+            base.clone(),
+            phones.clone(),
+            tokens.clone(),
+            login_lat.clone(),
+        );
+        let (full, elapsed, errors) = load(a.clients, a.seconds, move |i| {
         let (c, b, p, tk, ll) = (c.clone(), b.clone(), p.clone(), tk.clone(), ll.clone());
         async move {
             let Ok(r) = c.get(format!("{b}/api/v1/captchas")).send().await else { return false };
@@ -245,59 +286,198 @@ async fn main() {
         }
     })
     .await;
-    report("login (captcha+answer+POST)", full, elapsed, errors);
-    let posts = login_lat.lock().await.clone();
-    report("  of which POST /api/v1/sessions", posts, elapsed, 0);
+        report("login (captcha+answer+POST)", full, elapsed, errors);
+        let posts = login_lat.lock().await.clone();
+        report("  of which POST /api/v1/sessions", posts, elapsed, 0);
+    }
 
-    // 4. GET /api/v1/me.
-    let tokens = Arc::new(tokens.lock().await.clone());
-    let (c, b, tk) = (client.clone(), base.clone(), tokens.clone());
-    let (lat, elapsed, errors) = load(a.clients, a.seconds, move |i| {
-        let (c, b, tk) = (c.clone(), b.clone(), tk.clone());
-        async move {
-            match c
-                .get(format!("{b}/api/v1/me"))
-                .bearer_auth(&tk[i])
-                .send()
-                .await
-            {
-                Ok(r) => r.status() == 200 && r.bytes().await.is_ok(),
-                Err(_) => false,
+    if has("login") && has("me") {
+        // 4. GET /api/v1/me.
+        let tokens = Arc::new(tokens.lock().await.clone());
+        let (c, b, tk) = (client.clone(), base.clone(), tokens.clone());
+        let (lat, elapsed, errors) = load(a.clients, a.seconds, move |i| {
+            let (c, b, tk) = (c.clone(), b.clone(), tk.clone());
+            async move {
+                match c
+                    .get(format!("{b}/api/v1/me"))
+                    .bearer_auth(&tk[i])
+                    .send()
+                    .await
+                {
+                    Ok(r) => r.status() == 200 && r.bytes().await.is_ok(),
+                    Err(_) => false,
+                }
             }
-        }
-    })
-    .await;
-    report("GET /api/v1/me", lat, elapsed, errors);
+        })
+        .await;
+        report("GET /api/v1/me", lat, elapsed, errors);
+    }
 
-    // 5. GET /healthz (the floor: routing + one trivial query).
-    let (c, b) = (client.clone(), base.clone());
-    let (lat, elapsed, errors) =
-        load(a.clients, a.seconds.min(5), move |_| {
+    if has("healthz") {
+        // 5. GET /healthz (the floor: routing + one trivial query).
+        let (c, b) = (client.clone(), base.clone());
+        let (lat, elapsed, errors) = load(a.clients, a.seconds.min(5), move |_| {
             let (c, b) = (c.clone(), b.clone());
             async move {
                 matches!(c.get(format!("{b}/healthz")).send().await, Ok(r) if r.status() == 200)
             }
         })
         .await;
-    report("GET /healthz", lat, elapsed, errors);
+        report("GET /healthz", lat, elapsed, errors);
+    }
 
-    // 6. Review submissions (form only; the photos were uploaded before).
+    // 6. Review submissions, at each client count: form only (photos uploaded before), and
+    // with photos (upload both ID photos, then submit).
+    let photo = Arc::new(bench_jpeg());
+    let photo_kb = photo.len() / 1024;
+    let mut first = 0;
+    for &clients in &a.submit_clients {
+        if has("submit") {
+            let people =
+                prepare_people(&store, &dir, first, a.submissions, a.postgres.is_some()).await;
+            first += people.len();
+            println!("[{}] submissions, form only, {clients} clients:", loadavg());
+            let before = store.submission_batch_stats();
+            let (lat, elapsed, errors) = submit_all(&client, &base, people, clients, None).await;
+            report(
+                &format!("POST submissions (form), {clients} cl"),
+                lat,
+                elapsed,
+                errors,
+            );
+            print_batches(before, store.submission_batch_stats());
+        }
+        if has("submit-photos") {
+            let people = prepare_people(
+                &store,
+                &dir,
+                first,
+                a.photo_submissions,
+                a.postgres.is_some(),
+            )
+            .await;
+            first += people.len();
+            println!(
+                "[{}] submissions with photos (2 × {photo_kb} KB JPEG upload + submit), {clients} clients:",
+                loadavg()
+            );
+            let (lat, elapsed, errors) =
+                submit_all(&client, &base, people, clients, Some(photo.clone())).await;
+            report(
+                &format!("upload×2 + submit, {clients} cl"),
+                lat,
+                elapsed,
+                errors,
+            );
+        }
+    }
+
+    // 7. Photo uploads alone (a 640×480 JPEG, decoded and re-encoded by the server).
+    if has("upload") {
+        let people =
+            Arc::new(prepare_people(&store, &dir, first, a.clients, a.postgres.is_some()).await);
+        println!("[{}] uploads, {} clients:", loadavg(), a.clients);
+        let (c, b, people, photo) = (client.clone(), base.clone(), people.clone(), photo.clone());
+        let (lat, elapsed, errors) = load(a.clients, a.seconds.min(5), move |i| {
+            let (c, b, people, photo) = (c.clone(), b.clone(), people.clone(), photo.clone());
+            async move {
+                let Some(p) = people.get(i % people.len().max(1)) else {
+                    return false;
+                };
+                upload(&c, &b, &p.token, "liveness_frame", &photo)
+                    .await
+                    .is_some()
+            }
+        })
+        .await;
+        report(
+            &format!("POST uploads ({photo_kb} KB JPEG)"),
+            lat,
+            elapsed,
+            errors,
+        );
+    }
+
+    let _ = stop.send(());
+    let _ = server.await;
+    if let Some((admin, db)) = drop_db {
+        use sqlx::Connection;
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+            let _ = sqlx::Executor::execute(
+                &mut conn,
+                format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)").as_str(),
+            )
+            .await;
+        }
+    }
+}
+
+/// How many submissions each commit carried (group commit) between two readings.
+fn print_batches(before: (u64, u64), after: (u64, u64)) {
+    let (batches, submissions) = (after.0 - before.0, after.1 - before.1);
+    if batches > 0 {
+        println!(
+            "  {submissions} submissions in {batches} commits: {:.1} per commit",
+            submissions as f64 / batches as f64
+        );
+    }
+}
+
+/// The load average (1, 5, 15 min), to read next to the numbers: the machine is shared.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| {
+            let f: Vec<&str> = s.split_whitespace().take(3).collect();
+            format!("load {}", f.join(" "))
+        })
+        .unwrap_or_else(|_| "load ?".to_owned())
+}
+
+/// `n` people ready to submit, numbered from `first`: straight into the SQLite file (fast, one
+/// transaction), or through the store on PostgreSQL (16 at a time).
+async fn prepare_people(
+    store: &server::store::Store,
+    dir: &tempfile::TempDir,
+    first: usize,
+    n: usize,
+    postgres: bool,
+) -> Vec<Submitter> {
     let now = chrono::Utc::now().timestamp();
     let t = Instant::now();
-    // SQLite's account inserts read before they write, so parallel preparation trips over
-    // its lock upgrade: prepare one at a time there.
-    let parallel = if a.postgres.is_some() { 16 } else { 1 };
-    let people = Arc::new(prepare_people(&store, a.submissions, now, parallel).await);
+    let people = if postgres {
+        tests::load::prepare(store, first, n, now, 16).await
+    } else {
+        tests::load::prepare_sqlite(&dir.path().join("zhanyou.sqlite3"), first, n, now).await
+    };
     println!(
-        "prepared {} people for submissions in {:.1} s",
+        "prepared {} people in {:.1} s",
         people.len(),
         t.elapsed().as_secs_f64()
     );
+    people
+}
+
+/// Every person submits once (`clients` at a time, each with its own Idempotency-Key); with
+/// `photo`, each first uploads it as both ID photos. Latency is per person (the whole flow).
+async fn submit_all(
+    client: &reqwest::Client,
+    base: &str,
+    people: Vec<Submitter>,
+    clients: usize,
+    photo: Option<Arc<Vec<u8>>>,
+) -> (Vec<Duration>, Duration, usize) {
+    let people = Arc::new(people);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..a.clients {
-        let (c, b, people, next) = (client.clone(), base.clone(), people.clone(), next.clone());
+    for _ in 0..clients {
+        let (c, b, people, next, photo) = (
+            client.clone(),
+            base.to_owned(),
+            people.clone(),
+            next.clone(),
+            photo.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0;
@@ -305,17 +485,31 @@ async fn main() {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(p) = people.get(i) else { break };
                 let t = Instant::now();
-                let ok = match c
-                    .post(format!("{b}/api/v1/reviews/current/submissions"))
-                    .bearer_auth(&p.token)
-                    .header("Idempotency-Key", format!("bench-{i}"))
-                    .json(&p.body)
-                    .send()
-                    .await
-                {
-                    Ok(r) => r.status() == 201 && r.bytes().await.is_ok(),
-                    Err(_) => false,
-                };
+                let mut body = p.body.clone();
+                let mut ok = true;
+                if let Some(photo) = &photo {
+                    for (field, kind) in [
+                        ("id_front_upload", "id_front"),
+                        ("id_back_upload", "id_back"),
+                    ] {
+                        match upload(&c, &b, &p.token, kind, photo).await {
+                            Some(id) => body[field] = serde_json::Value::String(id),
+                            None => ok = false,
+                        }
+                    }
+                }
+                ok = ok
+                    && match c
+                        .post(format!("{b}/api/v1/reviews/current/submissions"))
+                        .bearer_auth(&p.token)
+                        .header("Idempotency-Key", format!("bench-{i}"))
+                        .json(&body)
+                        .send()
+                        .await
+                    {
+                        Ok(r) => r.status() == 201 && r.bytes().await.is_ok(),
+                        Err(_) => false,
+                    };
                 if ok {
                     lat.push(t.elapsed());
                 } else {
@@ -333,212 +527,33 @@ async fn main() {
             errors += e;
         }
     }
-    report("POST submissions (form)", lat, start.elapsed(), errors);
-
-    // 7. Photo uploads (a 640×480 JPEG, decoded and re-encoded by the server).
-    let photo = Arc::new(bench_jpeg());
-    let photo_kb = photo.len() / 1024;
-    let (c, b, people) = (client.clone(), base.clone(), people.clone());
-    let (lat, elapsed, errors) = load(a.clients, a.seconds.min(5), move |i| {
-        let (c, b, people, photo) = (c.clone(), b.clone(), people.clone(), photo.clone());
-        async move {
-            let Some(p) = people.get(i % people.len().max(1)) else {
-                return false;
-            };
-            let body = multipart_photo(&photo);
-            matches!(
-                c.post(format!("{b}/api/v1/uploads"))
-                    .bearer_auth(&p.token)
-                    .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
-                    .body(body)
-                    .send()
-                    .await,
-                Ok(r) if r.status() == 201
-            )
-        }
-    })
-    .await;
-    report(
-        &format!("POST uploads ({photo_kb} KB JPEG)"),
-        lat,
-        elapsed,
-        errors,
-    );
-
-    let _ = stop.send(());
-    let _ = server.await;
-    if let Some((admin, db)) = drop_db {
-        use sqlx::Connection;
-        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-            let _ = sqlx::Executor::execute(
-                &mut conn,
-                format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)").as_str(),
-            )
-            .await;
-        }
-    }
+    (lat, start.elapsed(), errors)
 }
 
-/// One person ready to submit: a session token and the request body.
-struct Ready {
-    token: String,
-    body: serde_json::Value,
-}
-
-/// Writes `n` people (roster entry, account, session, two uploads, a passed challenge) straight
-/// to the store, `parallel` at a time.
-async fn prepare_people(
-    store: &server::store::Store,
-    n: usize,
-    now: i64,
-    parallel: usize,
-) -> Vec<Ready> {
-    prepare::all(store, n, now, parallel).await
-}
-
-mod prepare {
-    use super::*;
-
-    pub async fn all(
-        store: &server::store::Store,
-        n: usize,
-        now: i64,
-        parallel: usize,
-    ) -> Vec<Ready> {
-        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let mut tasks = Vec::new();
-        for _ in 0..parallel {
-            let (store, next) = (store.clone(), next.clone());
-            tasks.push(tokio::spawn(async move {
-                let mut out = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if i >= n {
-                        break;
-                    }
-                    match prepare_one(&store, i, now).await {
-                        Ok(r) => out.push(r),
-                        Err(e) => eprintln!("prepare {i}: {e}"),
-                    }
-                }
-                out
-            }));
-        }
-        let mut all = Vec::new();
-        for t in tasks {
-            if let Ok(v) = t.await {
-                all.extend(v);
-            }
-        }
-        all
+/// Uploads `photo` as `kind`; the upload id on 201.
+async fn upload(
+    c: &reqwest::Client,
+    b: &str,
+    token: &str,
+    kind: &str,
+    photo: &[u8],
+) -> Option<String> {
+    let r = c
+        .post(format!("{b}/api/v1/uploads"))
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(multipart_photo(kind, photo))
+        .send()
+        .await
+        .ok()?;
+    if r.status() != 201 {
+        return None;
     }
-
-    async fn prepare_one(
-        store: &server::store::Store,
-        i: usize,
-        now: i64,
-    ) -> Result<Ready, sqlx::Error> {
-        use server::store::{NewChallenge, NewUpload, RosterRecord};
-        let birth = chrono::NaiveDate::from_ymd_opt(1950, 1, 1)
-            .and_then(|d| d.checked_add_days(chrono::Days::new((i / 500) as u64)))
-            .expect("date");
-        let seq = (2 * (i % 500) + 1) as u32;
-        let id_number = server::demo::make_id_number("110101", birth, seq).expect("id");
-        let phone = format!("135{i:08}");
-        let name = "陈松";
-        let person_id = store
-            .upsert_roster(
-                &RosterRecord {
-                    id: server::tokens::new_id(),
-                    name: name.into(),
-                    id_number: id_number.clone(),
-                    phones: vec![phone.clone()],
-                    category: "self_employed_officer".into(),
-                    district: "110101".into(),
-                    reference_photo: None,
-                    last_review: None,
-                },
-                now,
-            )
-            .await?;
-        let user_id = server::tokens::new_id();
-        store
-            .insert_user(
-                &NewUser {
-                    id: user_id.clone(),
-                    role: Role::Veteran,
-                    person_id: Some(person_id),
-                    name: name.into(),
-                    id_number: Some(id_number.clone()),
-                    phone: phone.clone(),
-                    password_hash: "unused".into(),
-                    id_valid_from: None,
-                    id_valid_to: None,
-                    districts: vec![],
-                },
-                now,
-            )
-            .await?;
-        let token = server::tokens::new_token();
-        store
-            .insert_session(
-                &server::tokens::hash_token(&token),
-                &user_id,
-                now,
-                now + 86_400,
-            )
-            .await?;
-        let mut uploads = Vec::new();
-        for kind in ["id_front", "id_back"] {
-            let id = server::tokens::new_id();
-            store
-                .insert_upload(
-                    &NewUpload {
-                        id: &id,
-                        user_id: &user_id,
-                        kind,
-                        blob_key: &format!("{id}.jpg"),
-                        content_type: "image/jpeg",
-                        size: 0,
-                    },
-                    now,
-                )
-                .await?;
-            uploads.push(id);
-        }
-        let challenge = server::tokens::new_id();
-        let nonce = format!("{}{}", server::tokens::new_id(), server::tokens::new_id());
-        store
-            .insert_challenge(&NewChallenge {
-                id: &challenge,
-                user_id: &user_id,
-                nonce: &nonce,
-                actions: "[\"blink\",\"nod\"]",
-                issued_at: now,
-                expires_at: now + 120,
-            })
-            .await?;
-        store
-            .test_only_mark_challenge_passed(&challenge, now)
-            .await?;
-        let body = json!({
-            "form": {
-                "basic": {
-                    "name": name, "id_number": id_number, "political_status": "masses",
-                    "phone": phone, "emergency_contact_name": "张三",
-                    "emergency_contact_phone": "15800000000", "placement_region": "110101",
-                    "residence_region": "110101", "residence_address": "幸福路1号院2号楼3单元401",
-                    "foreign_nationality": false, "social_organization": false,
-                    "living_difficulty": false
-                },
-                "party": {"is_member": false},
-                "rewards": {"rewarded": false, "party_discipline": false, "criminal_penalty": false}
-            },
-            "id_front_upload": uploads[0], "id_back_upload": uploads[1],
-            "liveness_challenge_id": challenge
-        });
-        Ok(Ready { token, body })
-    }
+    let v: serde_json::Value = r.json().await.ok()?;
+    v["upload_id"].as_str().map(str::to_owned)
 }
 
 const BOUNDARY: &str = "zyBenchBoundary7MA4YWxkTrZu0gW";
@@ -556,9 +571,9 @@ fn bench_jpeg() -> Vec<u8> {
     out
 }
 
-fn multipart_photo(photo: &[u8]) -> Vec<u8> {
+fn multipart_photo(kind: &str, photo: &[u8]) -> Vec<u8> {
     let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nliveness_frame\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
     )
     .into_bytes();
     body.extend_from_slice(photo);

@@ -2,9 +2,9 @@
 //! consequences), the server draft, image uploads, liveness challenges and the submission,
 //! exactly once.
 //!
-//! The evidence endpoint (which marks a challenge passed after the models' re-check) does not
-//! exist yet, so the happy paths mark a challenge passed straight in the test database through
-//! `Store::test_only_mark_challenge_passed`, which no route reaches.
+//! These tests are about the intake, not liveness: they mark a challenge passed straight in the
+//! test database through `Store::test_only_mark_challenge_passed`, which no route reaches. The
+//! real evidence (the models' re-check on real frames, then a submission) is in `liveness.rs`.
 
 use std::time::Duration;
 

@@ -278,8 +278,9 @@ async fn demo_seed_logs_in_and_is_idempotent() {
     let logins = server::demo::seed(&app.state).await.unwrap();
     let again = server::demo::seed(&app.state).await.unwrap();
     assert_eq!(logins.len(), again.len());
-    assert_eq!(app.store.roster_count().await.unwrap(), 10);
-    assert_eq!(app.store.user_count().await.unwrap(), 5 + 3);
+    assert_eq!(app.store.roster_count().await.unwrap(), 12);
+    // Five registered veterans; two staff, a reviewer and an admin.
+    assert_eq!(app.store.user_count().await.unwrap(), 5 + 4);
     let text = server::demo::describe(&logins);
     for role in ["veteran", "staff", "reviewer", "admin"] {
         assert!(
