@@ -298,6 +298,14 @@ pub(crate) fn warp_into(
         }
         return;
     }
+    if k > 1 {
+        if let Some(half) = HalfRes::covering(frame, map, size) {
+            // A shrink of more than 1.5×: sample a 2×2-box downsampled copy of the crop's
+            // region instead, with a quarter of the samples (a mipmap level).
+            half.warp_into(frame, map, size, mean, inv_std, pad, out);
+            return;
+        }
+    }
     let offsets: Vec<f32> = (0..k).map(|i| (i as f32 + 0.5) * inv_k).collect();
     for v in 0..size {
         for u in 0..size {
@@ -316,6 +324,130 @@ pub(crate) fn warp_into(
             let idx = v * size + u;
             for (c, value) in acc.iter().enumerate() {
                 out[c * plane + idx] = (value * inv_k2 - mean) * inv_std;
+            }
+        }
+    }
+}
+
+/// A 2×2-box downsampled copy of the part of the view a warp reads: half-pixel `(i, j)` is the
+/// mean of view pixels `x0 + 2i … x0 + 2i + 1`, `y0 + 2j … y0 + 2j + 1`. Sampling it bilinearly
+/// filters about as a box of 2×2 bilinear samples of the view does, at a quarter of the cost.
+struct HalfRes {
+    x0: f32,
+    y0: f32,
+    w: usize,
+    h: usize,
+    rgb: Vec<f32>,
+}
+
+impl HalfRes {
+    /// The half-resolution copy of the view pixels `map` reads for a `size × size` output (its
+    /// bounding box plus a margin, inside the frame); `None` if the crop misses the frame.
+    fn covering(frame: &Frame<'_>, map: &Affine, size: usize) -> Option<HalfRes> {
+        let s = size as f32;
+        let corners = [(0.0, 0.0), (s, 0.0), (0.0, s), (s, s)].map(|(u, v)| map.apply(u, v));
+        let min_x = corners.iter().map(|c| c.0).fold(f32::INFINITY, f32::min);
+        let max_x = corners
+            .iter()
+            .map(|c| c.0)
+            .fold(f32::NEG_INFINITY, f32::max);
+        let min_y = corners.iter().map(|c| c.1).fold(f32::INFINITY, f32::min);
+        let max_y = corners
+            .iter()
+            .map(|c| c.1)
+            .fold(f32::NEG_INFINITY, f32::max);
+        if !(min_x.is_finite() && max_x.is_finite() && min_y.is_finite() && max_y.is_finite()) {
+            return None;
+        }
+        let (fw, fh) = (frame.width as f32, frame.height as f32);
+        let x0 = (min_x.floor() - 2.0).clamp(0.0, fw);
+        let y0 = (min_y.floor() - 2.0).clamp(0.0, fh);
+        let x1 = (max_x.ceil() + 2.0).clamp(0.0, fw);
+        let y1 = (max_y.ceil() + 2.0).clamp(0.0, fh);
+        let w = ((x1 - x0) / 2.0).ceil() as usize;
+        let h = ((y1 - y0) / 2.0).ceil() as usize;
+        if w == 0 || h == 0 {
+            return None;
+        }
+        let (x0i, y0i) = (x0 as i32, y0 as i32);
+        let mut rgb = vec![0.0f32; w * h * 3];
+        for j in 0..h {
+            let y = y0i + 2 * j as i32;
+            for i in 0..w {
+                let x = x0i + 2 * i as i32;
+                let (a, b) = (frame.pixel(x, y), frame.pixel(x + 1, y));
+                let (c, d) = (frame.pixel(x, y + 1), frame.pixel(x + 1, y + 1));
+                let o = (j * w + i) * 3;
+                for ch in 0..3 {
+                    rgb[o + ch] = (a[ch] + b[ch] + c[ch] + d[ch]) * 0.25;
+                }
+            }
+        }
+        Some(HalfRes { x0, y0, w, h, rgb })
+    }
+
+    /// Bilinear sample at view coordinates `(x, y)` (clamped to the copy's edges).
+    #[inline]
+    fn sample(&self, x: f32, y: f32) -> [f32; 3] {
+        let fx = ((x - self.x0) * 0.5 - 0.5).clamp(0.0, (self.w - 1) as f32);
+        let fy = ((y - self.y0) * 0.5 - 0.5).clamp(0.0, (self.h - 1) as f32);
+        let (xi, yi) = (fx as usize, fy as usize);
+        let (ax, ay) = (fx - xi as f32, fy - yi as f32);
+        let xn = (xi + 1).min(self.w - 1);
+        let yn = (yi + 1).min(self.h - 1);
+        let at = |x: usize, y: usize| (y * self.w + x) * 3;
+        let (i00, i10, i01, i11) = (at(xi, yi), at(xn, yi), at(xi, yn), at(xn, yn));
+        let mut out = [0.0; 3];
+        for (c, o) in out.iter_mut().enumerate() {
+            let p = |i: usize| self.rgb.get(i + c).copied().unwrap_or(0.0);
+            let top = p(i00) + (p(i10) - p(i00)) * ax;
+            let bottom = p(i01) + (p(i11) - p(i01)) * ax;
+            *o = top + (bottom - top) * ay;
+        }
+        out
+    }
+
+    /// [`warp_into`] reading this copy: each output pixel averages k×k samples, k now for half
+    /// the shrink; samples outside the frame get `pad`, as in the full-resolution path.
+    #[allow(clippy::too_many_arguments)]
+    fn warp_into(
+        &self,
+        frame: &Frame<'_>,
+        map: &Affine,
+        size: usize,
+        mean: f32,
+        inv_std: f32,
+        pad: f32,
+        out: &mut [f32],
+    ) {
+        let plane = size * size;
+        let k = (map.scale() / 3.0).ceil().clamp(1.0, 4.0) as usize;
+        let inv_k = 1.0 / k as f32;
+        let inv_k2 = inv_k * inv_k;
+        let (fw, fh) = (frame.width as f32, frame.height as f32);
+        let offsets: Vec<f32> = (0..k).map(|i| (i as f32 + 0.5) * inv_k).collect();
+        for v in 0..size {
+            for u in 0..size {
+                let mut acc = [0.0f32; 3];
+                for &oj in &offsets {
+                    for &oi in &offsets {
+                        let (x, y) = map.apply(u as f32 + oi, v as f32 + oj);
+                        let p = if x >= 0.0 && y >= 0.0 && x <= fw && y <= fh {
+                            self.sample(x, y)
+                        } else {
+                            [pad; 3]
+                        };
+                        acc[0] += p[0];
+                        acc[1] += p[1];
+                        acc[2] += p[2];
+                    }
+                }
+                let idx = v * size + u;
+                for (c, value) in acc.iter().enumerate() {
+                    if let Some(o) = out.get_mut(c * plane + idx) {
+                        *o = (value * inv_k2 - mean) * inv_std;
+                    }
+                }
             }
         }
     }
@@ -429,8 +561,9 @@ mod tests {
         let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 7919 % 251) as u8).collect();
         for mirror in [false, true] {
             let f = Frame::new(&rgb, w, h).unwrap().mirrored(mirror);
-            // Sides 24 and 60 px into 12 px: k = 2 and 4; the second sticks out of the frame.
-            for (side, cx) in [(24.0, 20.0), (60.0, 30.0)] {
+            // Sides 12 and 17 px into 12 px (k = 1: shrinks over 1.5× take the half-resolution
+            // path, tested below); the second sticks out of the frame.
+            for (side, cx) in [(12.0, 20.0), (17.0, 36.0)] {
                 let size = 12;
                 let map = Affine::rotated_square(cx, 14.0, side, 0.3, size);
                 let k = (map.scale() / 1.5).ceil().clamp(1.0, 4.0) as usize;
@@ -460,6 +593,58 @@ mod tests {
                             let want = (acc[c] * inv_k2 - 10.0) * 0.5;
                             let got = out[c * size * size + v * size + u];
                             assert_eq!(got, want, "k {k}, ({u}, {v}) channel {c}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A shrink over 1.5× samples the 2×2-box half-resolution copy: on a smooth image it
+    /// agrees with the full-resolution box of bilinear samples; a flat image stays exactly flat;
+    /// outside the frame is padding, in both.
+    #[test]
+    fn shrinking_warp_samples_the_half_resolution_copy() {
+        let (w, h) = (160u32, 120u32);
+        let smooth: Vec<u8> = (0..h)
+            .flat_map(|y| {
+                (0..w).flat_map(move |x| [(x + y) as u8, (2 * x) as u8, (100 + y / 2) as u8])
+            })
+            .collect();
+        let flat = vec![77u8; (w * h * 3) as usize];
+        for mirror in [false, true] {
+            let f = Frame::new(&smooth, w, h).unwrap().mirrored(mirror);
+            let g = Frame::new(&flat, w, h).unwrap().mirrored(mirror);
+            // 50 px into 16 px (scale 3.1: k = 3 at full resolution), partly off the top.
+            let size = 16;
+            let map = Affine::rotated_square(70.0, 20.0, 50.0, 0.4, size);
+            let mut half = vec![0.0; size * size * 3];
+            warp_into(&f, &map, size, 0.0, 1.0, 5.0, &mut half);
+            let mut flat_out = vec![0.0; size * size * 3];
+            warp_into(&g, &map, size, 0.0, 1.0, 77.0, &mut flat_out);
+            assert!(flat_out.iter().all(|v| (v - 77.0).abs() < 1e-3));
+            let k = 3;
+            for v in 0..size {
+                for u in 0..size {
+                    let mut acc = [0.0f32; 3];
+                    for j in 0..k {
+                        for i in 0..k {
+                            let su = u as f32 + (i as f32 + 0.5) / k as f32;
+                            let sv = v as f32 + (j as f32 + 0.5) / k as f32;
+                            let (x, y) = map.apply(su, sv);
+                            let p = f.sample(x, y).unwrap_or([5.0; 3]);
+                            for c in 0..3 {
+                                acc[c] += p[c];
+                            }
+                        }
+                    }
+                    for c in 0..3 {
+                        let want = acc[c] / (k * k) as f32;
+                        let got = half[c * size * size + v * size + u];
+                        // Rows that straddle the frame's edge mix padding differently.
+                        let (_, y) = map.apply(u as f32 + 0.5, v as f32 + 0.5);
+                        if y > 4.0 {
+                            assert!((got - want).abs() < 1.5, "({u}, {v}) {c}: {got} vs {want}");
                         }
                     }
                 }
