@@ -125,7 +125,7 @@ impl DraftStore {
     /// Opens (or creates) the store in `dir` with the key from `keys`.
     pub fn open(dir: &Path, keys: &dyn KeyStore) -> Result<DraftStore, DraftError> {
         let key = keys.load_or_create()?;
-        let db = sled::open(dir)?;
+        let db = open_db(dir)?;
         Ok(DraftStore {
             db,
             cipher: ChaCha20Poly1305::new(Key::from_slice(&key)),
@@ -143,25 +143,7 @@ impl DraftStore {
         year: i32,
         draft: &T,
     ) -> Result<(), DraftError> {
-        let key = Self::record_key(user_id, year);
-        let plain = serde_json::to_vec(draft).map_err(|_| DraftError::Encode)?;
-        let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let sealed = self
-            .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: &plain,
-                    aad: &key,
-                },
-            )
-            .map_err(|_| DraftError::Encode)?;
-        let mut value = Vec::with_capacity(NONCE_LEN + sealed.len());
-        value.extend_from_slice(&nonce);
-        value.extend_from_slice(&sealed);
-        self.db.insert(key, value)?;
-        self.db.flush()?;
-        Ok(())
+        self.save_record(&Self::record_key(user_id, year), draft)
     }
 
     /// The saved draft for `user_id` and `year`, if any.
@@ -170,8 +152,36 @@ impl DraftStore {
         user_id: &str,
         year: i32,
     ) -> Result<Option<T>, DraftError> {
-        let key = Self::record_key(user_id, year);
-        let Some(value) = self.db.get(&key)? else {
+        self.load_record(&Self::record_key(user_id, year))
+    }
+
+    /// Seals `value` under the record key `key` (e.g. `queue/{user}/{year}`), replacing what was
+    /// there, and flushes to disk. The same sealing as drafts: other records of the app that hold
+    /// personal data (the submission queue, ID-card photos) use this.
+    pub fn save_record<T: Serialize>(&self, key: &[u8], value: &T) -> Result<(), DraftError> {
+        let plain = serde_json::to_vec(value).map_err(|_| DraftError::Encode)?;
+        let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let sealed = self
+            .cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: &plain,
+                    aad: key,
+                },
+            )
+            .map_err(|_| DraftError::Encode)?;
+        let mut stored = Vec::with_capacity(NONCE_LEN + sealed.len());
+        stored.extend_from_slice(&nonce);
+        stored.extend_from_slice(&sealed);
+        self.db.insert(key, stored)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// The record sealed under `key`, if any.
+    pub fn load_record<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, DraftError> {
+        let Some(value) = self.db.get(key)? else {
             return Ok(None);
         };
         if value.len() < NONCE_LEN {
@@ -184,13 +194,20 @@ impl DraftStore {
                 Nonce::from_slice(nonce),
                 Payload {
                     msg: sealed,
-                    aad: &key,
+                    aad: key,
                 },
             )
             .map_err(|_| DraftError::Corrupt)?;
         serde_json::from_slice(&plain)
             .map(Some)
             .map_err(|_| DraftError::Corrupt)
+    }
+
+    /// Removes the record under `key` (no error if there is none) and flushes.
+    pub fn delete_record(&self, key: &[u8]) -> Result<(), DraftError> {
+        self.db.remove(key)?;
+        self.db.flush()?;
+        Ok(())
     }
 
     /// Forgets the draft (after it was submitted).
@@ -208,6 +225,24 @@ impl DraftStore {
             self.db.insert(Self::record_key(to.0, to.1), v)?;
         }
         Ok(())
+    }
+}
+
+/// Opens the sled database, waiting up to 2 s for its file lock: a store that was just closed
+/// (the app re-opened after logout, or a draft writer restarted) may still hold the lock while
+/// sled's background flusher finishes.
+fn open_db(dir: &Path) -> Result<sled::Db, sled::Error> {
+    let mut tries = 0;
+    loop {
+        match sled::open(dir) {
+            Err(sled::Error::Io(e))
+                if tries < 40 && e.to_string().contains("could not acquire lock") =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
     }
 }
 

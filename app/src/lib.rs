@@ -10,6 +10,11 @@
 //! - [`api`] — the server's accounts endpoints ([`api::HttpClient`]) and an in-memory stand-in
 //!   ([`api::fake::FakeAccounts`]).
 //! - [`drafts`] — offline drafts in sled, encrypted at rest.
+//! - [`liveness`] — the face models (loaded once, off the UI thread) and one liveness attempt
+//!   over camera frames; [`liveness_ui`] wires the 身份核验 panel (`ui/liveness.slint`).
+//! - `embedded` (feature `embedded-server`) — the demo server started in-process.
+//! - [`queue`] — the offline submission queue (exactly once, by the server's `Idempotency-Key`).
+//! - [`staff_queue`] — the staff tablet's offline cache and work queue (encrypted, exactly once).
 //! - [`platform`] — screen-capture blocking and the camera, one trait each.
 //! - [`fields`] — single-field checks as the user types.
 //!
@@ -19,8 +24,14 @@
 pub mod api;
 pub mod controllers;
 pub mod drafts;
+#[cfg(feature = "embedded-server")]
+pub mod embedded;
 pub mod fields;
+pub mod liveness;
+pub mod liveness_ui;
 pub mod platform;
+pub mod queue;
+pub mod staff_queue;
 pub mod ui;
 
 mod generated {

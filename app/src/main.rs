@@ -1,5 +1,9 @@
 //! The desktop app: `cargo run -p app -- [--server URL] [--demo-offline] [--data-dir DIR]
 //! [--camera-frames DIR]`.
+//!
+//! Without `--server` (and with the default feature `embedded-server`) it starts the server crate
+//! in-process in demo mode on 127.0.0.1 (a free port), with its data in `<data dir>/demo-server`,
+//! and shows the demo logins on the login screen.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,7 +11,8 @@ use std::sync::Arc;
 use app::api::fake::FakeAccounts;
 use app::api::{AccountsApi, HttpClient};
 use app::drafts::{DraftStore, FileKeyStore};
-use app::platform::camera::FramesDir;
+use app::liveness_ui::CameraSource;
+use app::platform::camera::{Pacing, Recorded};
 use app::ui::{local_today, Deps, Runner, Ui};
 use clap::Parser;
 use shared::error::UserError;
@@ -16,9 +21,10 @@ use slint::ComponentHandle;
 #[derive(Parser, Debug)]
 #[command(name = "app", about = "战友 · 年审 (desktop)")]
 struct Args {
-    /// The server to use.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    server: String,
+    /// The server to use. Without it: the embedded demo server (feature `embedded-server`,
+    /// default on desktop), or http://127.0.0.1:8080 on a build without it.
+    #[arg(long)]
+    server: Option<String>,
     /// Use an in-memory stand-in for the server (demo login 13300001234 / abc12345).
     #[arg(long)]
     demo_offline: bool,
@@ -28,25 +34,74 @@ struct Args {
     /// Start in 长辈版 (large text, large buttons).
     #[arg(long)]
     elder: bool,
-    /// A directory of JPEG/PNG frames to use instead of a webcam.
+    /// Recorded JPEG/PNG frames instead of a webcam: a flat directory (looped), or one with
+    /// per-action sub-folders `blink/ open_mouth/ shake_head/ nod/` (and `neutral/`, played
+    /// first); a file `fps` in it gives the rate (default 15).
     #[arg(long)]
     camera_frames: Option<PathBuf>,
+    /// Play `--camera-frames` as fast as they are analysed instead of at their rate.
+    #[arg(long)]
+    camera_fast: bool,
+    /// Behave as if the camera permission was refused (to see the explanation screen).
+    #[arg(long)]
+    camera_denied: bool,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let started = std::time::Instant::now();
     let args = Args::parse();
-    let api: Arc<dyn AccountsApi> = if args.demo_offline {
-        eprintln!("demo-offline: in-memory server; log in with 13300001234 / abc12345");
-        Arc::new(FakeAccounts::with_demo_people())
+    let data_dir = args.data_dir.clone().unwrap_or_else(app::default_data_dir);
+    let mut demo_note = String::new();
+    let api: Arc<dyn AccountsApi> = match (&args.server, args.demo_offline) {
+        (_, true) => {
+            eprintln!("demo-offline: in-memory server; log in with 13300001234 / abc12345");
+            demo_note = "演示模式(离线):账号 13300001234,密码 abc12345".into();
+            Arc::new(FakeAccounts::with_demo_people())
+        }
+        (Some(url), false) => Arc::new(HttpClient::new(url)?),
+        (None, false) => {
+            #[cfg(feature = "embedded-server")]
+            {
+                let server = app::embedded::start(&data_dir.join("demo-server"))?;
+                eprintln!(
+                    "embedded demo server on {} (data in {})",
+                    server.url,
+                    server.data_dir.display()
+                );
+                demo_note = server.login_note();
+                eprintln!("{demo_note}");
+                Arc::new(HttpClient::new(&server.url)?)
+            }
+            #[cfg(not(feature = "embedded-server"))]
+            {
+                Arc::new(HttpClient::new("http://127.0.0.1:8080")?)
+            }
+        }
+    };
+    let pacing = if args.camera_fast {
+        Pacing::AsFastAsRead
     } else {
-        Arc::new(HttpClient::new(&args.server)?)
+        Pacing::RealTime
+    };
+    let camera = match (&args.camera_frames, args.camera_denied) {
+        (_, true) => CameraSource::Denied,
+        (Some(dir), false) => CameraSource::Frames {
+            dir: dir.clone(),
+            pacing,
+        },
+        #[cfg(feature = "webcam")]
+        (None, false) => CameraSource::Webcam,
+        #[cfg(not(feature = "webcam"))]
+        (None, false) => CameraSource::None,
     };
     if let Some(dir) = &args.camera_frames {
-        match FramesDir::open(dir, 10) {
+        match Recorded::open(dir, pacing) {
             Ok(frames) => eprintln!(
-                "camera: {} recorded frames from {}",
+                "camera: {} recorded frames at {} fps from {} (per action: {:?})",
                 frames.len(),
-                dir.display()
+                frames.fps(),
+                dir.display(),
+                frames.actions()
             ),
             Err(e) => {
                 eprintln!("camera: {} ({})", e.message(), e.code());
@@ -54,7 +109,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    let data_dir = args.data_dir.unwrap_or_else(app::default_data_dir);
     let drafts = match DraftStore::open(&data_dir.join("drafts"), &FileKeyStore::in_dir(&data_dir))
     {
         Ok(store) => Some(Arc::new(store)),
@@ -78,6 +132,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .set_capture_notice(notice.into());
     }
     ui.window.global::<app::Theme>().set_elder(args.elder);
+    ui.window
+        .global::<app::Nav>()
+        .set_demo_note(demo_note.into());
+    ui.set_photo_camera(args.camera_frames.clone());
+    if std::env::var_os("ZHANYOU_STARTUP_TIMING").is_some() {
+        // Cold start to the login screen: printed once the first frame is on screen.
+        let timer = slint::Timer::default();
+        timer.start(
+            slint::TimerMode::SingleShot,
+            std::time::Duration::ZERO,
+            move || {
+                println!("startup_ms {}", started.elapsed().as_millis());
+            },
+        );
+        std::mem::forget(timer);
+    }
+    ui.liveness().set_camera(camera);
     ui.window.run()?;
     Ok(())
 }

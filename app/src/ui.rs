@@ -3,6 +3,12 @@
 //! Everything here runs on the UI thread. Server calls go through a [`Runner`]: on a background
 //! thread in the app ([`Runner::Background`]), inline in headless tests ([`Runner::Inline`]).
 
+mod review;
+mod reviewer;
+mod staff;
+
+pub use review::{PRIVACY_NOTICE, QUEUED_NOTE};
+
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -13,15 +19,17 @@ use shared::error::{FieldError, UserError};
 use slint::{ComponentHandle, SharedPixelBuffer, SharedString};
 
 use crate::api::{AccountsApi, PasswordResetRequest, Profile, SmsPurpose};
-use crate::controllers::home::home_view;
 use crate::controllers::login::{self, LoginOutcome, SliderCaptcha};
 use crate::controllers::register::{self, term_from_label, RegisterForm, RegisterOutcome};
-use crate::controllers::wizard::{Row, Rules, SharedRules, Values, Wizard, STEPS};
+use crate::controllers::wizard::{Row, Rules, SharedRules, Values, Wizard};
 use crate::controllers::Session;
 use crate::drafts::DraftStore;
 use crate::fields;
 use crate::platform::capture::CaptureProtection;
-use crate::{AppWindow, FormRow, HomePage, LoginPage, Nav, RegisterPage, ResetPage, WizardPage};
+use crate::{
+    AppWindow, FormRow, HomePage, LoginPage, MinePage, Nav, RegionLevel, RegisterPage, ResetPage,
+    WizardPage,
+};
 
 /// How server calls are run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +86,16 @@ struct State {
     wizard: Option<Wizard>,
     rules: Box<dyn Rules>,
     rows: Rc<slint::VecModel<FormRow>>,
+    /// This year's review as the server last said (`None` when it was unreachable).
+    current: Option<shared::api::review::CurrentReview>,
+    /// Retries a waiting submission (desktop only).
+    retry_timer: Option<slint::Timer>,
+    /// Where 拍照 takes ID-card photos from.
+    photo_camera: Option<std::path::PathBuf>,
+    /// The 身份核验 panel (`liveness_ui.rs`).
+    liveness: Option<Rc<crate::liveness_ui::LivenessUi>>,
+    /// The staff screens (`staff.rs`): the tablet's store, chosen photos, 代为年审.
+    staff: staff::StaffState,
 }
 
 /// What the offline draft of a review holds.
@@ -86,6 +104,10 @@ struct SavedReview {
     values: Values,
     step: usize,
     reached: usize,
+    /// The full 姓名 and 身份证号 to submit with (from the server's record), for when the draft
+    /// is reopened without a connection.
+    #[serde(default)]
+    identity: Option<(String, String)>,
 }
 
 fn form_row(r: Row) -> FormRow {
@@ -98,6 +120,21 @@ fn form_row(r: Row) -> FormRow {
         options: slint::ModelRc::new(slint::VecModel::from(options)),
         placeholder: r.placeholder.into(),
         error: r.error.into(),
+        levels: slint::ModelRc::new(slint::VecModel::from(
+            r.levels
+                .into_iter()
+                .map(|l| RegionLevel {
+                    title: l.title.into(),
+                    options: slint::ModelRc::new(slint::VecModel::from(
+                        l.options
+                            .into_iter()
+                            .map(SharedString::from)
+                            .collect::<Vec<_>>(),
+                    )),
+                    selected: l.selected.into(),
+                })
+                .collect::<Vec<_>>(),
+        )),
     }
 }
 
@@ -136,6 +173,11 @@ impl Ui {
             wizard: None,
             rules: Box::new(SharedRules),
             rows: Rc::new(slint::VecModel::default()),
+            current: None,
+            retry_timer: None,
+            photo_camera: None,
+            liveness: None,
+            staff: staff::StaffState::default(),
         }));
         let ui = Ui { window, state };
         ui.wire_login();
@@ -143,8 +185,39 @@ impl Ui {
         ui.wire_reset();
         ui.wire_home();
         ui.wire_wizard();
+        ui.wire_review();
+        ui.wire_liveness();
+        ui.wire_staff();
+        ui.wire_reviewer();
         ui.refresh_captcha();
         Ok(ui)
+    }
+
+    /// Wires the 身份核验 panel; its proof goes to the wizard through [`Ui::set_verified`].
+    fn wire_liveness(&self) {
+        let session = self.handle_weak();
+        let verified = self.handle_weak();
+        let hooks = crate::liveness_ui::LivenessHooks {
+            api: self.api(),
+            runner: self.runner(),
+            token: Box::new(move || session.upgrade()?.session().map(|s| s.token)),
+            on_verified: Box::new(move |v| {
+                if let Some(ui) = verified.upgrade() {
+                    ui.set_verified(v);
+                }
+            }),
+        };
+        let panel = crate::liveness_ui::LivenessUi::wire(&self.window, hooks);
+        self.state.borrow_mut().liveness = Some(panel);
+    }
+
+    /// The 身份核验 panel: its camera (`set_camera`) and face models.
+    pub fn liveness(&self) -> Rc<crate::liveness_ui::LivenessUi> {
+        self.state
+            .borrow()
+            .liveness
+            .clone()
+            .expect("wired in Ui::new")
     }
 
     /// The id of the captcha on screen (tests read its answer from the demo server).
@@ -314,8 +387,9 @@ impl Ui {
                     LoginOutcome::LoggedIn(session) => {
                         page.set_password("".into());
                         page.set_sms_code("".into());
+                        let role = session.role;
                         ui.state.borrow_mut().session = Some(session);
-                        ui.open_home();
+                        ui.open_for_role(role);
                     }
                     LoginOutcome::Invalid(errors) => {
                         for field in ["login", "password", "phone", "sms_code"] {
@@ -625,41 +699,20 @@ impl Ui {
         });
     }
 
+    /// The first screen after logging in: the staff list (`staff.rs`), the review queue
+    /// (`reviewer.rs`), or 首页.
+    fn open_for_role(&self, role: crate::controllers::Role) {
+        use crate::controllers::Role;
+        match role {
+            Role::Staff => self.open_staff(),
+            Role::Reviewer => self.open_reviewer(),
+            Role::Veteran | Role::Admin => self.open_home(),
+        }
+    }
+
+    /// Fetches the profile and this year's review, then shows 首页 (see `review.rs`).
     fn open_home(&self) {
-        let Some(token) = self
-            .state
-            .borrow()
-            .session
-            .as_ref()
-            .map(|s| s.token.clone())
-        else {
-            return;
-        };
-        let api = self.api();
-        let ui = self.handle_weak();
-        self.runner().run(
-            move || api.me(&token),
-            move |result| {
-                let Some(ui) = ui.upgrade() else { return };
-                let home = ui.window.global::<HomePage>();
-                match result {
-                    Ok(profile) => {
-                        let today = ui.today();
-                        let has_draft = ui.has_draft(&profile.id, today.year());
-                        let view = home_view(&profile, has_draft, today);
-                        home.set_greeting(view.greeting.into());
-                        home.set_title(view.title.into());
-                        home.set_status(view.status.into());
-                        home.set_deadline(view.deadline.into());
-                        home.set_consequence(view.consequence.into());
-                        home.set_message("".into());
-                        ui.state.borrow_mut().profile = Some(profile);
-                    }
-                    Err(e) => home.set_message(e.message().into()),
-                }
-                ui.window.global::<Nav>().set_screen("home".into());
-            },
-        );
+        self.refresh_home();
     }
 
     fn has_draft(&self, user_id: &str, year: i32) -> bool {
@@ -677,6 +730,9 @@ impl Ui {
             let Some(ui) = ui.upgrade() else { return };
             let session = ui.state.borrow_mut().session.take();
             ui.state.borrow_mut().profile = None;
+            ui.state.borrow_mut().current = None;
+            ui.state.borrow_mut().wizard = None;
+            ui.state.borrow_mut().retry_timer = None;
             if let Some(session) = session {
                 let api = ui.api();
                 ui.runner().run(move || api.logout(&session.token), |_| {});
@@ -692,56 +748,10 @@ impl Ui {
         });
     }
 
-    /// Opens the wizard on this year's draft (restored from the device) or a new one.
-    ///
-    /// TODO(review intake issue): prefill a new draft from last year's accepted record once the
-    /// server serves it.
+    /// Opens the wizard on this year's draft, the server's copy or last year's record (see
+    /// `review.rs` for which wins).
     fn open_wizard(&self) {
-        let today = self.today();
-        let (user_id, name, id) = {
-            let state = self.state.borrow();
-            let Some(profile) = state.profile.as_ref() else {
-                return;
-            };
-            (
-                profile.id.clone(),
-                profile.masked_name.clone(),
-                profile.masked_id_number.clone().unwrap_or_default(),
-            )
-        };
-        let saved = {
-            let state = self.state.borrow();
-            state
-                .deps
-                .drafts
-                .as_ref()
-                .and_then(|d| d.load::<SavedReview>(&user_id, today.year()).ok().flatten())
-        };
-        let restored = saved.is_some();
-        let mut wizard = match saved {
-            Some(s) => {
-                let mut w = Wizard::new(s.values);
-                w.reached = s.reached.min(STEPS.len() - 1);
-                w.step = s.step.min(w.reached);
-                w
-            }
-            None => Wizard::new(Values::new()),
-        };
-        // Shown masked: the full name and ID number come from the roster, not from this device.
-        wizard.values.insert("basic.name".into(), name);
-        wizard.values.insert("basic.id_number".into(), id);
-        self.state.borrow_mut().wizard = Some(wizard);
-        let page = self.window.global::<WizardPage>();
-        page.set_title(self.window.global::<HomePage>().get_title());
-        page.set_message("".into());
-        page.set_saved_note(if restored {
-            "已恢复上次保存的草稿".into()
-        } else {
-            "".into()
-        });
-        page.set_rows(self.state.borrow().rows.clone().into());
-        self.show_wizard(true);
-        self.window.global::<Nav>().set_screen("wizard".into());
+        self.open_wizard_from_sources();
     }
 
     /// Copies the wizard's step and rows to the screen. With `rebuild`, the rows are replaced;
@@ -754,6 +764,7 @@ impl Ui {
         let page = self.window.global::<WizardPage>();
         page.set_step(w.step as i32);
         page.set_reached(w.reached as i32);
+        page.set_can_submit(w.can_submit());
         let rows: Vec<FormRow> = w.rows().into_iter().map(form_row).collect();
         let model = &state.rows;
         use slint::Model;
@@ -794,8 +805,14 @@ impl Ui {
             values,
             step: w.step,
             reached: w.reached,
+            identity: w.identity.clone(),
         };
-        let note = match drafts.save(&profile.id, today.year(), &saved) {
+        let year = state
+            .current
+            .as_ref()
+            .map(|c| c.year)
+            .unwrap_or(today.year());
+        let note = match drafts.save(&profile.id, year, &saved) {
             Ok(()) => "草稿已自动保存".to_owned(),
             Err(e) => e.message(),
         };
@@ -876,6 +893,10 @@ impl Ui {
         let ui = self.handle_weak();
         page.on_exit(move || {
             let Some(ui) = ui.upgrade() else { return };
+            if ui.is_assisted() {
+                ui.close_assisted("");
+                return;
+            }
             ui.save_draft();
             ui.state.borrow_mut().wizard = None;
             ui.open_home();
@@ -904,6 +925,7 @@ enum SmsTarget {
     Login,
     Register,
     Reset,
+    Mine,
 }
 
 impl SmsTarget {
@@ -921,6 +943,10 @@ impl SmsTarget {
                 w.global::<ResetPage>().set_sms_button_text(text.into());
                 w.global::<ResetPage>().set_sms_button_enabled(enabled);
             }
+            SmsTarget::Mine => {
+                w.global::<MinePage>().set_sms_button_text(text.into());
+                w.global::<MinePage>().set_sms_button_enabled(enabled);
+            }
         }
     }
 
@@ -933,6 +959,8 @@ impl SmsTarget {
             (SmsTarget::Register, _) => w.global::<RegisterPage>().set_sms_code_error(t),
             (SmsTarget::Reset, "phone") => w.global::<ResetPage>().set_phone_error(t),
             (SmsTarget::Reset, _) => w.global::<ResetPage>().set_sms_code_error(t),
+            (SmsTarget::Mine, "phone") => w.global::<MinePage>().set_new_phone_error(t),
+            (SmsTarget::Mine, _) => w.global::<MinePage>().set_sms_code_error(t),
         }
     }
 }

@@ -112,3 +112,103 @@ fn login_screen_logs_in_against_the_real_server() {
     assert!(home.get_greeting().starts_with("您好,"));
     assert!(!home.get_title().is_empty());
 }
+
+/// 身份核验 against the real server: a challenge (the test server runs with
+/// `--liveness-actions shake_head,nod`), p07's recorded head shake and nod through the on-device
+/// models, the frames uploaded and re-checked by the server (in demo mode the first passing face
+/// becomes the reference photo), then the review submitted with the passed challenge.
+#[test]
+fn liveness_passes_with_recorded_frames_and_the_review_is_submitted() {
+    use app::controllers::liveness::{verify, Outcome, Verified};
+    use app::liveness::{testdata, AttemptOptions, ModelsHandle};
+    use app::platform::camera::{Pacing, Recorded};
+    use shared::api::review::{SubmissionRequest, UploadKind};
+
+    let Some(base) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    if testdata::p07_actions(dir.path()).is_err() {
+        eprintln!("skipped: ../shared/testdata/faces not found");
+        return;
+    }
+    let http = HttpClient::new(&base).unwrap();
+    let c = http.captcha().unwrap();
+    let x = answer(&base, &c.id);
+    let session = http
+        .login(&LoginRequest {
+            login: PHONE.into(),
+            password: PASSWORD.into(),
+            captcha: Some(CaptchaAnswer { id: c.id, x }),
+        })
+        .unwrap();
+    let token = app::api::Token::new(session.token);
+    let api: Arc<dyn AccountsApi> = Arc::new(http);
+    let review = api.current_review(&token).unwrap();
+
+    let mut camera = Recorded::open(dir.path(), Pacing::AsFastAsRead).unwrap();
+    let models = ModelsHandle::new();
+    let attempt = verify(
+        &api,
+        &token,
+        &review.category,
+        &models,
+        &mut camera,
+        AttemptOptions::default(),
+        |_| {},
+    )
+    .unwrap();
+    let captured = attempt.captured.as_ref().unwrap();
+    eprintln!(
+        "live: actions {:?}, {} frames analysed ({:.1} ms each), {} sent, server {:?}",
+        attempt.actions,
+        captured.times.frames,
+        captured.times.mean().as_secs_f64() * 1000.0,
+        captured.frames.len(),
+        attempt.server
+    );
+    let Outcome::Passed(verified) = &attempt.outcome else {
+        panic!(
+            "not passed: {:?} (server: {:?})",
+            attempt.outcome, attempt.server
+        );
+    };
+    assert_eq!(verified, &Verified::Challenge(attempt.challenge_id.clone()));
+
+    // Submit with the passed challenge: last year's form and two ID-card photos.
+    let form = review
+        .draft
+        .clone()
+        .or(review.prefill.clone())
+        .expect("the demo person has last year's form");
+    let photo = std::fs::read(
+        testdata::faces_dir()
+            .unwrap()
+            .join("stills/p07/p07_enroll.jpg"),
+    )
+    .unwrap();
+    let front = api
+        .upload_image(&token, UploadKind::IdFront, photo.clone(), "front.jpg")
+        .unwrap();
+    let back = api
+        .upload_image(&token, UploadKind::IdBack, photo, "back.jpg")
+        .unwrap();
+    let mut req = SubmissionRequest {
+        form,
+        id_front_upload: front.upload_id,
+        id_back_upload: back.upload_id,
+        liveness_challenge_id: String::new(),
+        newspaper_photo_upload: None,
+    };
+    verified.apply(&mut req);
+    let key = format!("e2e-liveness-{}", attempt.challenge_id);
+    match api.submit_review(&token, &key, &req) {
+        Ok(accepted) => {
+            assert!(accepted.status == "submitted" || accepted.status == "resubmitted");
+            assert!(accepted.message.contains("10个工作日"));
+        }
+        // Another live test may have submitted this person's review already this year.
+        Err(e) if e.wire_code() == "illegal_transition" => {
+            eprintln!("review already submitted on this server: {}", e.message());
+        }
+        Err(e) => panic!("submission refused: {e:?}"),
+    }
+}

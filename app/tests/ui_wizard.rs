@@ -71,13 +71,34 @@ fn error_of(ui: &Ui, key: &str) -> String {
         .unwrap_or_else(|| panic!("no row {key}"))
 }
 
-fn fill_basic(ui: &Ui) {
+/// A small PNG in `dir`, for the ID-card photo rows.
+pub fn photo_file(dir: &std::path::Path, name: &str) -> String {
+    let path = dir.join(name);
+    image::RgbImage::from_pixel(64, 40, image::Rgb([30, 90, 160]))
+        .save(&path)
+        .unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn fill_basic(ui: &Ui, dir: &std::path::Path) {
+    let page = ui.window.global::<WizardPage>();
+    page.invoke_photo_file(
+        "basic.id_front_photo".into(),
+        photo_file(dir, "front.png").into(),
+    );
+    page.invoke_photo_file(
+        "basic.id_back_photo".into(),
+        photo_file(dir, "back.png").into(),
+    );
     click(ui, "政治面貌 中共党员");
     type_into(ui, "手机号码", "13300001234");
     type_into(ui, "紧急联系人姓名", "张三");
     type_into(ui, "紧急联系人电话", "15800005678");
-    type_into(ui, "安置地", "北京市/东城区");
-    type_into(ui, "现住地", "北京市/东城区");
+    // The cascading pickers: province, then its districts (北京市 has no city level).
+    for key in ["basic.placement_region", "basic.residence_region"] {
+        page.invoke_region_picked(key.into(), 0, "北京市".into());
+        page.invoke_region_picked(key.into(), 1, "东城区".into());
+    }
     type_into(
         ui,
         "现住地具体地址",
@@ -94,6 +115,8 @@ fn walk_the_wizard_fix_an_error_jump_back_and_restore_the_draft() {
     let dir = tempfile::tempdir().unwrap();
     let drafts = Arc::new(DraftStore::open(dir.path(), &StaticKey([5; 32])).unwrap());
     let api = Arc::new(FakeAccounts::default());
+    // A first review: nothing from last year to prefill.
+    api.set_prefill(false);
 
     let ui = start(api.clone(), drafts.clone());
     log_in(&ui, &api);
@@ -107,7 +130,8 @@ fn walk_the_wizard_fix_an_error_jump_back_and_restore_the_draft() {
     // 下一步 on an empty step: every error of the step, next to its field.
     click(&ui, "下一步");
     assert_eq!(page.get_step(), 0);
-    assert_eq!(page.get_message(), "有10处信息需要修改,请按提示填写");
+    // 10 fields and the two ID-card photos.
+    assert_eq!(page.get_message(), "有12处信息需要修改,请按提示填写");
     assert_eq!(error_of(&ui, "basic.phone"), "请输入手机号码");
     assert!(
         ElementHandle::find_by_accessible_label(&ui.window, "手机号码错误:请输入手机号码")
@@ -115,7 +139,10 @@ fn walk_the_wizard_fix_an_error_jump_back_and_restore_the_draft() {
             .is_some()
     );
 
-    fill_basic(&ui);
+    let photos = tempfile::tempdir().unwrap();
+    fill_basic(&ui, photos.path());
+    assert_eq!(error_of(&ui, "basic.id_front_photo"), "");
+    assert!(error_of(&ui, "basic.placement_region").is_empty());
     // A wrong phone, then fixed as you type.
     type_into(&ui, "手机号码", "1330000123x");
     assert!(!error_of(&ui, "basic.phone").is_empty());
@@ -169,7 +196,7 @@ fn walk_the_wizard_fix_an_error_jump_back_and_restore_the_draft() {
         ui.window.global::<app::HomePage>().get_status(),
         "草稿已保存,尚未提交"
     );
-    click(&ui, "开始年审");
+    click(&ui, "继续年审");
     let page = ui.window.global::<WizardPage>();
     assert_eq!(page.get_saved_note(), "已恢复上次保存的草稿");
     assert_eq!(page.get_step(), 3);

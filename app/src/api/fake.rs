@@ -14,6 +14,13 @@ use chrono::{Duration, Utc};
 use rand::Rng;
 use shared::api::accounts::{Role, SessionUser};
 
+mod liveness;
+mod review;
+mod staff;
+
+pub use liveness::ScriptedVerdict;
+pub use staff::{demo_image, DEMO_DISTRICTS, OTHER_DISTRICT};
+
 use super::{
     AccountsApi, ApiError, Captcha, LoginRequest, PasswordResetRequest, Problem, Profile,
     RegisterRequest, RegisterResponse, SessionResponse, SmsCodeRequest, SmsLoginRequest, Token,
@@ -33,6 +40,9 @@ pub struct DemoPerson {
     pub phone: String,
     pub password: String,
     pub registered: bool,
+    /// `Veteran` for roster people; `Staff` / `Reviewer` accounts work on the demo districts
+    /// ([`DEMO_DISTRICTS`]) and have no ID number.
+    pub role: Role,
 }
 
 struct Account {
@@ -49,6 +59,9 @@ struct State {
     sms: HashMap<String, String>,
     tokens: HashMap<String, usize>,
     next_id: u64,
+    review: review::FakeReview,
+    liveness: liveness::FakeLiveness,
+    staff: staff::FakeStaff,
 }
 
 pub struct FakeAccounts {
@@ -62,8 +75,9 @@ impl Default for FakeAccounts {
 }
 
 impl FakeAccounts {
-    /// One registered demo veteran (陈松, 13300001234 / abc12345) and one enrolled but
-    /// unregistered person (张三, 15800005678).
+    /// One registered demo veteran (陈松, 13300001234 / abc12345), one enrolled but
+    /// unregistered person (张三, 15800005678), a staff member (林小红, 13700000001 / abc12345)
+    /// and a reviewer (黄审核, 13700000003 / abc12345), both working on [`DEMO_DISTRICTS`].
     pub fn with_demo_people() -> FakeAccounts {
         FakeAccounts::new(vec![
             DemoPerson {
@@ -72,6 +86,7 @@ impl FakeAccounts {
                 phone: "13300001234".into(),
                 password: "abc12345".into(),
                 registered: true,
+                role: Role::Veteran,
             },
             DemoPerson {
                 name: "张三".into(),
@@ -79,6 +94,23 @@ impl FakeAccounts {
                 phone: "15800005678".into(),
                 password: String::new(),
                 registered: false,
+                role: Role::Veteran,
+            },
+            DemoPerson {
+                name: "林小红".into(),
+                id_number: String::new(),
+                phone: "13700000001".into(),
+                password: "abc12345".into(),
+                registered: true,
+                role: Role::Staff,
+            },
+            DemoPerson {
+                name: "黄审核".into(),
+                id_number: String::new(),
+                phone: "13700000003".into(),
+                password: "abc12345".into(),
+                registered: true,
+                role: Role::Reviewer,
             },
         ])
     }
@@ -147,7 +179,7 @@ fn session(state: &mut State, index: usize) -> SessionResponse {
         expires_at: (Utc::now() + Duration::hours(12)).to_rfc3339(),
         user: SessionUser {
             id: account.user_id.clone(),
-            role: Role::Veteran,
+            role: account.person.role,
             masked_name,
         },
     }
@@ -238,7 +270,9 @@ impl AccountsApi for FakeAccounts {
         let login = req.login.trim();
         let Some(index) = state.accounts.iter().position(|a| {
             a.person.registered
-                && (a.person.phone == login || a.person.id_number.eq_ignore_ascii_case(login))
+                && (a.person.phone == login
+                    || (!a.person.id_number.is_empty()
+                        && a.person.id_number.eq_ignore_ascii_case(login)))
         }) else {
             return Err(bad_credentials());
         };
@@ -349,20 +383,33 @@ impl AccountsApi for FakeAccounts {
             return Err(problem(401, "unauthorized", "登录已过期,请重新登录"));
         };
         let p = &state.accounts[index].person;
-        let masked_id = format!("{}********{}", &p.id_number[..6], &p.id_number[14..]);
-        let masked_phone = format!("{}****{}", &p.phone[..3], &p.phone[7..]);
+        let masked_id = (p.id_number.len() == 18)
+            .then(|| format!("{}********{}", &p.id_number[..6], &p.id_number[14..]));
+        let masked_phone = match (p.phone.get(..3), p.phone.get(7..)) {
+            (Some(a), Some(b)) => format!("{a}****{b}"),
+            _ => "***".into(),
+        };
+        let district = |code: &str, name: &str| shared::api::accounts::District {
+            code: code.into(),
+            name: name.into(),
+        };
+        let veteran = p.role == Role::Veteran;
         Ok(Profile {
             id: state.accounts[index].user_id.clone(),
-            role: Role::Veteran,
+            role: p.role,
             masked_name: mask_name(&p.name),
-            masked_id_number: Some(masked_id),
+            masked_id_number: masked_id,
             masked_phone,
-            category: Some("self_employed_officer".into()),
-            category_label: Some("自主择业军转干部".into()),
-            districts: vec![shared::api::accounts::District {
-                code: "110101".into(),
-                name: "北京市/东城区".into(),
-            }],
+            category: veteran.then(|| "self_employed_officer".into()),
+            category_label: veteran.then(|| "自主择业军转干部".into()),
+            districts: if veteran {
+                vec![district("110101", "北京市/东城区")]
+            } else {
+                vec![
+                    district("110101", "北京市/东城区"),
+                    district("110102", "北京市/西城区"),
+                ]
+            },
         })
     }
 

@@ -7,6 +7,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::api::problem::{Problem, PROBLEM_JSON};
 
+mod liveness;
+mod review;
+mod staff;
+
 use super::{
     AccountsApi, ApiError, Captcha, LoginRequest, PasswordResetRequest, Profile, RegisterRequest,
     RegisterResponse, SessionResponse, SmsCodeRequest, SmsLoginRequest, Token,

@@ -8,6 +8,9 @@
 
 pub mod fake;
 mod http;
+pub mod liveness;
+pub mod review;
+pub mod staff;
 
 pub use http::HttpClient;
 pub use shared::api::accounts::{
@@ -71,6 +74,24 @@ const KNOWN_CODES: &[&str] = &[
     "captcha_expired",
     "payload_too_large",
     "malformed_json",
+    // The review intake API.
+    "phone_in_use",
+    "too_large",
+    "unsupported_media",
+    "unsupported_media_type",
+    "no_review",
+    "illegal_transition",
+    "idempotency_key_required",
+    "internal_error",
+    // The liveness endpoints.
+    "challenge_used",
+    "challenge_expired",
+    "upload_not_found",
+    // The staff and reviewer endpoints (issue 8).
+    "conflict",
+    "idempotency_key_reused",
+    "transition_not_permitted",
+    "no_reference_photo",
 ];
 
 impl ApiError {
@@ -110,7 +131,13 @@ impl UserError for ApiError {
 }
 
 /// The accounts endpoints, as the screens use them. Blocking: the UI calls them off its thread.
-pub trait AccountsApi: Send + Sync {
+///
+/// Every implementation also serves the review endpoints ([`review::ReviewApi`]), the
+/// liveness endpoints ([`liveness::LivenessApi`]) and the staff and reviewer endpoints
+/// ([`staff::StaffApi`], [`staff::ReviewerApi`]).
+pub trait AccountsApi:
+    review::ReviewApi + liveness::LivenessApi + staff::StaffApi + staff::ReviewerApi + Send + Sync
+{
     /// `GET /api/v1/captchas`.
     fn captcha(&self) -> Result<Captcha, ApiError>;
     /// `POST /api/v1/sessions`.

@@ -8,14 +8,17 @@
 //!
 //! The app uses [`SharedRules`] (`shared::form::ReviewFormDraft::validate`); [`LocalRules`] is
 //! the app-side fallback written while `shared::form` did not exist yet, kept for the controller
-//! tests. The keys are `shared::form`'s field paths. TODO: build [`FIELDS`] from
-//! `shared::form::fields()` and store the draft as `ReviewFormDraft` itself.
+//! tests. The keys are `shared::form`'s field paths; [`to_shared_draft`] and
+//! [`values_from_shared`] convert to and from `shared::form::ReviewFormDraft` (prefill, the
+//! server's draft, the submission). Not done: building [`FIELDS`] from `shared::form::fields()`
+//! (the labels and the step order of seed 000's screens live here).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use shared::error::FieldError;
 
+use crate::controllers::liveness::Verified;
 use crate::fields;
 
 /// The steps, in order, as the step bar names them.
@@ -41,6 +44,12 @@ pub enum Kind {
     Choice,
     /// Fixed from the roster (姓名, 身份证号): shown, not editable.
     Fixed,
+    /// A region picked province → city → district (`shared::region`); the value is the names
+    /// joined by `/` (e.g. `北京市/东城区`), turned into the 6-digit code for `shared`.
+    Region,
+    /// An ID-card photo, chosen from a file or taken with the camera; the value is a note for
+    /// the screen (`已选择 · 120 KB`), the bytes are kept sealed by the caller.
+    Photo,
 }
 
 impl Kind {
@@ -49,6 +58,8 @@ impl Kind {
             Kind::Text => "text",
             Kind::Choice => "choice",
             Kind::Fixed => "fixed",
+            Kind::Region => "region",
+            Kind::Photo => "photo",
         }
     }
 }
@@ -120,10 +131,36 @@ const fn fixed(key: &'static str, label: &'static str) -> FieldSpec {
     }
 }
 
+const fn region(key: &'static str, label: &'static str) -> FieldSpec {
+    FieldSpec {
+        key,
+        label,
+        step: 0,
+        kind: Kind::Region,
+        options: &[],
+        placeholder: "请选择省/市/区县",
+        only_if: None,
+    }
+}
+
+const fn photo(key: &'static str, label: &'static str) -> FieldSpec {
+    FieldSpec {
+        key,
+        label,
+        step: 0,
+        kind: Kind::Photo,
+        options: &[],
+        placeholder: "图片文件路径(JPG或PNG,不超过2MB)",
+        only_if: None,
+    }
+}
+
 /// Every field of steps 1–3, in the order of seed 000's screens.
 pub const FIELDS: &[FieldSpec] = &[
     fixed("basic.name", "姓名"),
     fixed("basic.id_number", "身份证号"),
+    photo("basic.id_front_photo", "身份证人像面"),
+    photo("basic.id_back_photo", "身份证国徽面"),
     choice(
         "basic.political_status",
         "政治面貌",
@@ -150,8 +187,8 @@ pub const FIELDS: &[FieldSpec] = &[
         0,
         "请输入紧急联系人电话",
     ),
-    text("basic.placement_region", "安置地", 0, "例如 北京市/东城区"),
-    text("basic.residence_region", "现住地", 0, "例如 北京市/东城区"),
+    region("basic.placement_region", "安置地"),
+    region("basic.residence_region", "现住地"),
     text(
         "basic.residence_address",
         "现住地具体地址",
@@ -278,10 +315,10 @@ impl Rules for LocalRules {
         {
             let v = values.get(spec.key).map(|s| s.trim()).unwrap_or("");
             if v.is_empty() {
-                let verb = if spec.kind == Kind::Choice {
-                    "请选择"
-                } else {
-                    "请填写"
+                let verb = match spec.kind {
+                    Kind::Choice | Kind::Region => "请选择",
+                    Kind::Photo => "请上传",
+                    _ => "请填写",
                 };
                 errors.push(FieldError::new(
                     spec.key,
@@ -354,6 +391,55 @@ pub struct Row {
     pub options: Vec<String>,
     pub placeholder: String,
     pub error: String,
+    /// For `region` rows: the pickers to show, province first.
+    pub levels: Vec<RegionLevel>,
+}
+
+/// One picker of a cascading region row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionLevel {
+    /// `省`, `市`, `区县`.
+    pub title: String,
+    pub options: Vec<String>,
+    /// `""` until picked.
+    pub selected: String,
+}
+
+/// The pickers for a region value given as names (`北京市/东城区`): the provinces, then the
+/// children of each picked level, down to the first level not picked yet. Municipalities have
+/// no city level in `shared::region` (北京市 → 东城区), so they show two pickers.
+pub fn region_levels(value: &str) -> Vec<RegionLevel> {
+    use shared::region::{provinces, RegionCode};
+    const TITLES: [&str; 3] = ["省", "市", "区县"];
+    let picked: Vec<&str> = value
+        .split('/')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    let mut levels = Vec::new();
+    let mut options: Vec<RegionCode> = provinces().collect();
+    for i in 0..3 {
+        if options.is_empty() {
+            break;
+        }
+        let selected = picked.get(i).copied().unwrap_or("");
+        // Titled by what the options are (北京市's children are districts: 区县, not 市).
+        let title = match options[0].level() {
+            shared::region::RegionLevel::Province => TITLES[0],
+            shared::region::RegionLevel::City => TITLES[1],
+            shared::region::RegionLevel::District => TITLES[2],
+        };
+        levels.push(RegionLevel {
+            title: title.into(),
+            options: options.iter().map(|c| c.name().to_owned()).collect(),
+            selected: selected.into(),
+        });
+        let Some(chosen) = options.iter().find(|c| c.name() == selected) else {
+            break;
+        };
+        options = chosen.children().collect();
+    }
+    levels
 }
 
 /// The wizard's state.
@@ -366,6 +452,12 @@ pub struct Wizard {
     pub shown: BTreeMap<String, FieldError>,
     /// Keys the user has touched (so a 下一步 before typing is the first time errors show).
     touched: BTreeSet<String>,
+    /// The full 姓名 and 身份证号 (from last year's record on the server), sent with the
+    /// submission; the screen shows the masked ones.
+    pub identity: Option<(String, String)>,
+    /// The proof of the 身份核验 step (a passed challenge, or the 特殊人群核验 newspaper photo),
+    /// handed over by it through [`Wizard::set_verified`].
+    pub verified: Option<Verified>,
 }
 
 impl Wizard {
@@ -377,7 +469,87 @@ impl Wizard {
             reached: 0,
             shown: BTreeMap::new(),
             touched: BTreeSet::new(),
+            identity: None,
+            verified: None,
         }
+    }
+
+    /// The seam with the 身份核验 step: its proof when the person presses 完成 (or sends the
+    /// newspaper photo), `None` when it no longer holds (重新核验).
+    pub fn set_verified(&mut self, verified: Option<Verified>) {
+        self.verified = verified;
+    }
+
+    /// Whether 提交 can be offered: on 身份核验 with its proof.
+    pub fn can_submit(&self) -> bool {
+        self.step == VERIFY_STEP && self.verified.is_some()
+    }
+
+    /// The form to submit: the answers as `shared`'s draft, with the full name and ID number.
+    /// The photo and liveness references are left for the submission request to carry.
+    pub fn submission_form(&self) -> shared::form::ReviewFormDraft {
+        let mut d = to_shared_draft(&self.values);
+        d.basic.id_front_photo = None;
+        d.basic.id_back_photo = None;
+        if let Some((name, id)) = &self.identity {
+            d.basic.name = Some(name.clone());
+            d.basic.id_number = Some(id.clone());
+        }
+        d
+    }
+
+    /// A region picker changed: level `level` (0 = province) is now `name`; deeper levels are
+    /// cleared. Returns whether anything changed.
+    pub fn pick_region(
+        &mut self,
+        key: &str,
+        level: usize,
+        name: &str,
+        rules: &dyn Rules,
+        today: NaiveDate,
+    ) -> bool {
+        if spec(key).map(|s| s.kind) != Some(Kind::Region) {
+            return false;
+        }
+        let current = self.values.get(key).cloned().unwrap_or_default();
+        let mut names: Vec<&str> = current.split('/').filter(|n| !n.is_empty()).collect();
+        names.truncate(level);
+        if names.len() < level {
+            return false;
+        }
+        names.push(name);
+        let value = names.join("/");
+        self.edit(key, &value, rules, today)
+    }
+
+    /// The field errors the server sent (a 422 on submission): shown next to their fields, and
+    /// the wizard goes back to the first step that has one. Returns how many landed on a field;
+    /// the others (e.g. the liveness challenge) are returned for a message.
+    pub fn show_server_errors(&mut self, errors: &[FieldError]) -> (usize, Vec<FieldError>) {
+        let mut first_step = None;
+        let mut other = Vec::new();
+        let mut n = 0;
+        for e in errors {
+            let key = match e.field.as_str() {
+                "id_front_upload" => "basic.id_front_photo",
+                "id_back_upload" => "basic.id_back_photo",
+                f => f,
+            };
+            match spec(key) {
+                Some(s) if s.kind != Kind::Fixed => {
+                    let mut e = e.clone();
+                    e.field = key.to_owned();
+                    self.shown.insert(key.to_owned(), e);
+                    first_step = Some(first_step.map_or(s.step, |f: usize| f.min(s.step)));
+                    n += 1;
+                }
+                _ => other.push(e.clone()),
+            }
+        }
+        if let Some(step) = first_step {
+            self.step = step;
+        }
+        (n, other)
     }
 
     /// The rows of the current step.
@@ -400,6 +572,11 @@ impl Wizard {
                     .get(s.key)
                     .map(|e| e.message.clone())
                     .unwrap_or_default(),
+                levels: if s.kind == Kind::Region {
+                    region_levels(self.values.get(s.key).map(String::as_str).unwrap_or(""))
+                } else {
+                    Vec::new()
+                },
             })
             .collect()
     }
@@ -416,6 +593,7 @@ impl Wizard {
                 options: vec![],
                 placeholder: String::new(),
                 error: String::new(),
+                levels: Vec::new(),
             });
             for s in FIELDS
                 .iter()
@@ -429,6 +607,7 @@ impl Wizard {
                     options: vec![],
                     placeholder: String::new(),
                     error: String::new(),
+                    levels: Vec::new(),
                 });
             }
         }
@@ -447,7 +626,7 @@ impl Wizard {
         let errors = rules.check(&self.values, today);
         let err = errors.into_iter().find(|e| e.field == key);
         let already = self.shown.contains_key(key);
-        let explicit = spec.kind == Kind::Choice;
+        let explicit = matches!(spec.kind, Kind::Choice | Kind::Region | Kind::Photo);
         match err.filter(|e| explicit || fields::show_while_typing(e, already)) {
             Some(e) => {
                 self.shown.insert(key.to_owned(), e);
@@ -532,6 +711,8 @@ mod tests {
         for (k, val) in [
             ("basic.name", "陈松"),
             ("basic.id_number", "11010519491231002X"),
+            ("basic.id_front_photo", "已选择 · 120 KB"),
+            ("basic.id_back_photo", "已选择 · 98 KB"),
             ("basic.political_status", "中共党员"),
             ("basic.phone", "13300001234"),
             ("basic.emergency_contact_name", "张三"),
@@ -562,7 +743,8 @@ mod tests {
         let mut w = Wizard::new(Values::new());
         let n = w.next(&LocalRules, today()).unwrap_err();
         assert_eq!(w.step, 0);
-        assert_eq!(n, 10, "{:?}", w.shown.keys().collect::<Vec<_>>());
+        // Ten fields and the two ID-card photos.
+        assert_eq!(n, 12, "{:?}", w.shown.keys().collect::<Vec<_>>());
         assert!(w.shown.keys().all(|k| k.starts_with("basic.")));
         let rows = w.rows();
         let phone = rows.iter().find(|r| r.key == "basic.phone").unwrap();
@@ -670,17 +852,11 @@ mod tests {
 /// does not collect yet — 姓名 and 身份证号 (they come from the roster; the screen shows them
 /// masked), the two ID-card photos — are left out.
 ///
-/// TODO: ID-card photos (身份证人像面/国徽面) rows, the cascading region picker, and prefill from
-/// last year's accepted record (then 姓名/身份证号 come in full from the server).
+/// The ID-card photos count as given once chosen on this device (see [`to_shared_draft`]).
 pub struct SharedRules;
 
-/// Fields the wizard does not collect yet (see [`SharedRules`]).
-const NOT_COLLECTED: [&str; 4] = [
-    "basic.name",
-    "basic.id_number",
-    "basic.id_front_photo",
-    "basic.id_back_photo",
-];
+/// Fields the wizard does not collect (see [`SharedRules`]): they come from the roster.
+const NOT_COLLECTED: [&str; 2] = ["basic.name", "basic.id_number"];
 
 /// The draft of `shared::form` for these values.
 pub fn to_shared_draft(values: &Values) -> shared::form::ReviewFormDraft {
@@ -698,6 +874,11 @@ pub fn to_shared_draft(values: &Values) -> shared::form::ReviewFormDraft {
     let region = |k: &str| text(k).map(|s| region_code(&s).unwrap_or(s));
     let mut d = shared::form::ReviewFormDraft::default();
     let b = &mut d.basic;
+    // A photo chosen on this device stands in as a placeholder reference: `shared` checks it is
+    // there; the submission replaces it with the upload id.
+    let photo = |k: &str| text(k).map(|_| "local".to_owned());
+    b.id_front_photo = photo("basic.id_front_photo");
+    b.id_back_photo = photo("basic.id_back_photo");
     b.political_status = text("basic.political_status");
     b.phone = text("basic.phone");
     b.emergency_contact_name = text("basic.emergency_contact_name");
@@ -724,6 +905,86 @@ pub fn to_shared_draft(values: &Values) -> shared::form::ReviewFormDraft {
     r.criminal_penalty = yes_no("rewards.criminal_penalty");
     r.criminal_penalty_details = text("rewards.criminal_penalty_details");
     d
+}
+
+/// The wizard's values for a draft of `shared::form` (last year's record, the server's copy or a
+/// rejected submission): codes become the labels the screen shows (`party_member` → 中共党员,
+/// `110101` → 北京市/东城区, `true` → 是). The photos and the liveness reference are not
+/// carried over (they are taken again every year); 姓名 and 身份证号 go to [`identity_of`].
+pub fn values_from_shared(d: &shared::form::ReviewFormDraft) -> Values {
+    use shared::form::{Evaluation, PoliticalStatus};
+    let mut v = Values::new();
+    let mut put = |k: &str, val: Option<String>| {
+        if let Some(val) = val.filter(|s| !s.trim().is_empty()) {
+            v.insert(k.to_owned(), val);
+        }
+    };
+    let yes_no = |b: Option<bool>| b.map(|b| if b { YES } else { NO }.to_owned());
+    let region = |c: &Option<String>| {
+        c.as_deref()
+            .map(|c| match shared::region::RegionCode::parse(c) {
+                Ok(code) => code.full_name(),
+                Err(_) => c.to_owned(),
+            })
+    };
+    let b = &d.basic;
+    put(
+        "basic.political_status",
+        b.political_status.as_deref().map(|s| {
+            PoliticalStatus::parse(s)
+                .map(|p| p.label_zh().to_owned())
+                .unwrap_or_else(|_| s.to_owned())
+        }),
+    );
+    put("basic.phone", b.phone.clone());
+    put(
+        "basic.emergency_contact_name",
+        b.emergency_contact_name.clone(),
+    );
+    put(
+        "basic.emergency_contact_phone",
+        b.emergency_contact_phone.clone(),
+    );
+    put("basic.placement_region", region(&b.placement_region));
+    put("basic.residence_region", region(&b.residence_region));
+    put("basic.residence_address", b.residence_address.clone());
+    put("basic.foreign_nationality", yes_no(b.foreign_nationality));
+    put("basic.social_organization", yes_no(b.social_organization));
+    put("basic.living_difficulty", yes_no(b.living_difficulty));
+    let p = &d.party;
+    put("party.is_member", yes_no(p.is_member));
+    put("party.branch", p.branch.clone());
+    put("party.branch_phone", p.branch_phone.clone());
+    put("party.attends_party_life", yes_no(p.attends_party_life));
+    put("party.dues_paid", p.dues_paid.clone());
+    put(
+        "party.evaluation",
+        p.evaluation.as_deref().map(|s| {
+            Evaluation::parse(s)
+                .map(|e| e.label_zh().to_owned())
+                .unwrap_or_else(|_| s.to_owned())
+        }),
+    );
+    let r = &d.rewards;
+    put("rewards.rewarded", yes_no(r.rewarded));
+    put("rewards.award_name", r.award_name.clone());
+    put("rewards.award_unit", r.award_unit.clone());
+    put("rewards.party_discipline", yes_no(r.party_discipline));
+    put(
+        "rewards.party_discipline_details",
+        r.party_discipline_details.clone(),
+    );
+    put("rewards.criminal_penalty", yes_no(r.criminal_penalty));
+    put(
+        "rewards.criminal_penalty_details",
+        r.criminal_penalty_details.clone(),
+    );
+    v
+}
+
+/// The full 姓名 and 身份证号 of a draft, when both are there.
+pub fn identity_of(d: &shared::form::ReviewFormDraft) -> Option<(String, String)> {
+    Some((d.basic.name.clone()?, d.basic.id_number.clone()?))
 }
 
 /// The 6-digit code of a region typed as `省/市/区` names (or already a code).
@@ -768,6 +1029,8 @@ mod shared_rules_tests {
 
     fn filled() -> Values {
         [
+            ("basic.id_front_photo", "已选择 · 120 KB"),
+            ("basic.id_back_photo", "已选择 · 98 KB"),
             ("basic.political_status", "群众"),
             ("basic.phone", "13300001234"),
             ("basic.emergency_contact_name", "张三"),
@@ -823,6 +1086,69 @@ mod shared_rules_tests {
         let mut w = Wizard::new(v);
         assert!(w.next(&SharedRules, today()).is_err());
         assert!(!w.shown["basic.phone"].message.is_empty());
+    }
+
+    #[test]
+    fn region_pickers_cascade_from_what_is_picked() {
+        let empty = region_levels("");
+        assert_eq!(empty.len(), 1);
+        assert!(empty[0].options.iter().any(|p| p == "辽宁省"));
+        assert_eq!(empty[0].selected, "");
+        let beijing = region_levels("北京市/东城区");
+        let titles: Vec<&str> = beijing.iter().map(|l| l.title.as_str()).collect();
+        assert_eq!(titles, ["省", "区县"], "a municipality has no city level");
+        assert_eq!(beijing[1].selected, "东城区");
+        let dalian = region_levels("辽宁省/大连市");
+        assert_eq!(dalian.len(), 3);
+        assert_eq!(dalian[2].selected, "");
+        assert!(dalian[2].options.iter().any(|d| d == "甘井子区"));
+        assert!(!dalian[2].options.iter().any(|d| d == "东城区"));
+        // A name that is not a child of the level above stops the cascade there.
+        assert_eq!(region_levels("辽宁省/东城区").len(), 2);
+    }
+
+    #[test]
+    fn values_round_trip_through_shareds_draft() {
+        let v = filled();
+        let back = values_from_shared(&to_shared_draft(&v));
+        for key in [
+            "basic.political_status",
+            "basic.phone",
+            "party.is_member",
+            "rewards.award_name",
+        ] {
+            assert_eq!(back.get(key), v.get(key), "{key}");
+        }
+        assert_eq!(back["basic.placement_region"], "北京市/东城区");
+        assert_eq!(back["basic.residence_region"], "北京市/东城区");
+        assert!(
+            !back.contains_key("basic.id_front_photo"),
+            "photos are taken again"
+        );
+    }
+
+    #[test]
+    fn server_field_errors_go_back_to_the_field_and_its_step() {
+        let mut w = Wizard::new(filled());
+        w.step = VERIFY_STEP;
+        let (n, other) = w.show_server_errors(&[
+            FieldError::new("party.dues_paid", "money_invalid", "金额格式不正确"),
+            FieldError::new(
+                "id_back_upload",
+                "upload_not_found",
+                "图片不存在或已失效,请重新上传",
+            ),
+            FieldError::new(
+                "liveness_challenge_id",
+                "liveness_stale",
+                "人脸识别已超过30分钟",
+            ),
+        ]);
+        assert_eq!((n, other.len()), (2, 1));
+        assert_eq!(w.step, 0, "the earliest step with an error");
+        assert_eq!(w.shown["basic.id_back_photo"].code, "upload_not_found");
+        assert_eq!(w.shown["party.dues_paid"].message, "金额格式不正确");
+        assert_eq!(other[0].field, "liveness_challenge_id");
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub const LINUX_NOTICE: &str =
 )]
 const UNKNOWN_NOTICE: &str =
     "提示:当前系统无法阻止截屏或录屏,请勿截屏、录屏或在共享屏幕时填写个人信息。";
-#[cfg_attr(target_os = "linux", allow(dead_code))]
+#[cfg_attr(not(any(windows, target_os = "macos")), allow(dead_code))]
 const FAILED_NOTICE: &str = "提示:未能开启防截屏保护,请勿截屏、录屏或在共享屏幕时填写个人信息。";
 
 /// Protects a window against capture.

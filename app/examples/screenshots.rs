@@ -1,0 +1,358 @@
+//! Screenshots of every screen, normal and 长辈版, into `docs/screenshots/` (or the directory given
+//! as the first argument). Needs a display: `scripts/screenshots` runs it under Xvfb with
+//! fontconfig limited to DejaVu (no CJK font on the system: the shipped font must do).
+//!
+//! The app runs with the in-memory `FakeAccounts` and walks a whole review through the same
+//! callbacks the buttons raise: log in, the five wizard steps (prefilled from last year), 提交,
+//! a rejection with 【不通过原因】, approval, and 我的. Each screen is rendered by the window's own
+//! renderer (`Window::take_snapshot`) once the event loop has drawn it.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::api::fake::FakeAccounts;
+use app::controllers::liveness::{self as ctl, Failure, Outcome, Verified};
+use app::drafts::{DraftStore, StaticKey};
+use app::liveness_ui::CameraSource;
+use app::platform::capture::{CaptureProtection, LINUX_NOTICE};
+use app::ui::{local_today, Deps, Runner, Ui};
+use app::{HomePage, LivenessPage, LoginPage, MinePage, Nav, ResultPage, Theme, WizardPage};
+use shared::api::review::{EvidenceResult, FaceMatch};
+use slint::ComponentHandle;
+
+type Step = Box<dyn Fn(&Ui, &FakeAccounts)>;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("docs/screenshots"));
+    std::fs::create_dir_all(&out)?;
+    let tmp = std::env::temp_dir().join(format!("zhanyou-shots-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let front = tmp.join("front.png");
+    let back = tmp.join("back.png");
+    image::RgbImage::from_fn(320, 200, |x, _| image::Rgb([200, 220 - (x / 4) as u8, 240]))
+        .save(&front)?;
+    image::RgbImage::from_fn(320, 200, |_, y| image::Rgb([240, 200, 180 - (y / 4) as u8]))
+        .save(&back)?;
+
+    // One app per walk (normal, 长辈版): each with its own in-memory server and device store.
+    let mut walks = Vec::new();
+    for (i, elder) in [false, true].into_iter().enumerate() {
+        let api = Arc::new(FakeAccounts::default());
+        let drafts = Arc::new(DraftStore::open(
+            &tmp.join(format!("drafts-{i}")),
+            &StaticKey([1; 32]),
+        )?);
+        let deps = Deps {
+            api: api.clone(),
+            drafts: Some(drafts),
+            runner: Runner::Inline,
+            today: local_today,
+        };
+        let ui = Ui::new(
+            deps,
+            CaptureProtection::Unsupported {
+                reason_zh: LINUX_NOTICE,
+            },
+        )?;
+        ui.window
+            .window()
+            .set_size(slint::LogicalSize::new(480., 1100.));
+        ui.window.global::<Theme>().set_elder(elder);
+        walks.push((Rc::new(ui), api, elder));
+    }
+
+    let (f, b) = (
+        front.to_string_lossy().into_owned(),
+        back.to_string_lossy().into_owned(),
+    );
+    // (name, what to do before the shot)
+    let mut steps: Vec<(&str, Step)> = Vec::new();
+    steps.push(("login", Box::new(|_, _| {})));
+    steps.push((
+        "register",
+        Box::new(|ui, _| ui.window.global::<Nav>().set_screen("register".into())),
+    ));
+    steps.push((
+        "home",
+        Box::new(|ui, api| {
+            ui.window.global::<Nav>().set_screen("login".into());
+            let page = ui.window.global::<LoginPage>();
+            page.set_login("13300001234".into());
+            page.set_password("abc12345".into());
+            let id = ui.current_captcha_id().unwrap_or_default();
+            page.set_slider_offset(api.captcha_answer(&id).unwrap_or(0) as f32);
+            page.invoke_submit();
+        }),
+    ));
+    steps.push((
+        "wizard-1-basic",
+        Box::new(move |ui, _| {
+            ui.window.global::<HomePage>().invoke_start_review();
+            let page = ui.window.global::<WizardPage>();
+            page.invoke_photo_file("basic.id_front_photo".into(), f.as_str().into());
+            page.invoke_photo_file("basic.id_back_photo".into(), b.as_str().into());
+        }),
+    ));
+    // The whole first step in one tall picture (the region pickers are below the fold).
+    steps.push((
+        "wizard-1-basic-full",
+        Box::new(|ui, _| {
+            ui.window
+                .window()
+                .set_size(slint::LogicalSize::new(480., 2300.));
+        }),
+    ));
+    for name in ["wizard-2-party", "wizard-3-rewards", "wizard-4-confirm"] {
+        steps.push((
+            name,
+            Box::new(|ui, _| {
+                ui.window
+                    .window()
+                    .set_size(slint::LogicalSize::new(480., 1100.));
+                ui.window.global::<WizardPage>().invoke_next();
+            }),
+        ));
+    }
+    steps.push((
+        "wizard-5-verify",
+        Box::new(|ui, _| ui.window.global::<WizardPage>().invoke_next()),
+    ));
+    // The 身份核验 screens in between. The running view and the failure screens are staged with
+    // the texts the controller produces (`live_view`'s format, `outcome_of`), with a plain
+    // stand-in for the camera picture: the face test clips may not be redistributed.
+    steps.push(("wizard-5-running", Box::new(|ui, _| stage_running(ui))));
+    steps.push((
+        "wizard-5-failed-action",
+        Box::new(|ui, _| stage_failure(ui, "action_timeout", 0, "self_employed_officer")),
+    ));
+    steps.push((
+        "wizard-5-failed-mismatch",
+        Box::new(|ui, _| stage_failure(ui, "face_mismatch", 1, "self_employed_officer")),
+    ));
+    steps.push((
+        "wizard-5-no-reference",
+        Box::new(|ui, _| stage_failure(ui, "no_reference_photo", 0, "self_employed_officer")),
+    ));
+    steps.push((
+        "wizard-5-special-offered",
+        Box::new(|ui, _| stage_failure(ui, "face_mismatch", 4, "military_retiree")),
+    ));
+    steps.push((
+        "wizard-5-special",
+        Box::new(|ui, _| {
+            ui.window
+                .global::<LivenessPage>()
+                .set_stage("special".into())
+        }),
+    ));
+    steps.push((
+        "wizard-5-camera-denied",
+        Box::new(|ui, _| {
+            // The real path: a refused camera, then 开始核验.
+            ui.liveness().set_camera(CameraSource::Denied);
+            ui.window.global::<LivenessPage>().set_stage("intro".into());
+            ui.window.global::<LivenessPage>().invoke_start();
+        }),
+    ));
+    steps.push((
+        "wizard-5-verified",
+        Box::new(|ui, api| {
+            let token = ui.session().map(|s| s.token);
+            if let Some(id) = token.and_then(|t| api.passed_challenge(&t)) {
+                ui.set_verified(Some(Verified::Challenge(id)));
+            }
+        }),
+    ));
+    steps.push((
+        "wizard-queued",
+        Box::new(|ui, api| {
+            api.set_offline(true);
+            ui.window.global::<WizardPage>().invoke_submit();
+        }),
+    ));
+    steps.push((
+        "result-submitted",
+        Box::new(|ui, api| {
+            api.set_offline(false);
+            ui.retry_queue();
+        }),
+    ));
+    steps.push((
+        "result-rejected",
+        Box::new(|ui, api| {
+            api.decide("13300001234", Some("现住地具体地址不完整,请填写到门牌号"));
+            ui.window.global::<ResultPage>().invoke_back_home();
+            ui.window.global::<HomePage>().invoke_view_result();
+            ui.window.global::<ResultPage>().set_reason_open(true);
+        }),
+    ));
+    steps.push((
+        "home-rejected",
+        Box::new(|ui, _| ui.window.global::<ResultPage>().invoke_back_home()),
+    ));
+    steps.push((
+        "mine",
+        Box::new(|ui, _| {
+            ui.window.global::<HomePage>().invoke_open_mine();
+            ui.window.global::<MinePage>().set_changing_phone(true);
+        }),
+    ));
+    steps.push((
+        "result-approved",
+        Box::new(|ui, api| {
+            // Resubmit the rejected form and approve it.
+            ui.window.global::<MinePage>().set_changing_phone(false);
+            ui.window.global::<HomePage>().invoke_view_result();
+            ui.window.global::<ResultPage>().invoke_review_again();
+            let page = ui.window.global::<WizardPage>();
+            let dir = std::env::temp_dir().join(format!("zhanyou-shots-{}", std::process::id()));
+            for (key, file) in [
+                ("basic.id_front_photo", "front.png"),
+                ("basic.id_back_photo", "back.png"),
+            ] {
+                page.invoke_photo_file(
+                    key.into(),
+                    dir.join(file).to_string_lossy().as_ref().into(),
+                );
+            }
+            for _ in 0..4 {
+                page.invoke_next();
+            }
+            if let Some(id) = ui.session().and_then(|s| api.passed_challenge(&s.token)) {
+                ui.set_verified(Some(Verified::Challenge(id)));
+            }
+            page.invoke_submit();
+            api.decide("13300001234", None);
+            ui.window.global::<ResultPage>().invoke_back_home();
+            ui.window.global::<HomePage>().invoke_view_result();
+        }),
+    ));
+
+    // Every screen twice: normal, then 长辈版.
+    let mut plan: Vec<(String, usize, usize)> = Vec::new();
+    for (w, (_, _, elder)) in walks.iter().enumerate() {
+        for (i, (name, _)) in steps.iter().enumerate() {
+            let suffix = if *elder { "elder" } else { "normal" };
+            plan.push((format!("{name}-{suffix}"), w, i));
+        }
+    }
+    let walks = Rc::new(walks);
+    walks[0].0.window.show()?;
+    let next = RefCell::new(0usize);
+    let pending: RefCell<Option<(String, usize)>> = RefCell::new(None);
+    let timer = slint::Timer::default();
+    {
+        let walks = walks.clone();
+        timer.start(
+            slint::TimerMode::Repeated,
+            Duration::from_millis(400),
+            move || {
+                // The shot of the step done on the previous tick (drawn since).
+                if let Some((name, w)) = pending.borrow_mut().take() {
+                    match walks[w].0.window.window().take_snapshot() {
+                        Ok(buf) => {
+                            let img = image::RgbaImage::from_raw(
+                                buf.width(),
+                                buf.height(),
+                                buf.as_bytes().to_vec(),
+                            );
+                            if let Some(img) = img {
+                                let path = out.join(format!("{name}.png"));
+                                match img.save(&path) {
+                                    Ok(()) => println!("{}", path.display()),
+                                    Err(e) => eprintln!("{}: {e}", path.display()),
+                                }
+                            }
+                        }
+                        Err(e) => eprintln!("snapshot failed: {e}"),
+                    }
+                }
+                let i = *next.borrow();
+                let Some((name, w, step)) = plan.get(i).cloned() else {
+                    let _ = slint::quit_event_loop();
+                    return;
+                };
+                *next.borrow_mut() = i + 1;
+                if step == 0 && w > 0 {
+                    // Show the next window first: hiding the last one would end the event loop.
+                    let _ = walks[w].0.window.show();
+                    let _ = walks[w - 1].0.window.hide();
+                }
+                let (ui, api, _) = &walks[w];
+                (steps[step].1)(ui, api);
+                *pending.borrow_mut() = Some((name, w));
+            },
+        );
+    }
+    slint::run_event_loop()?;
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
+
+/// The running view of an attempt: the second of two actions, with a guidance line.
+fn stage_running(ui: &Ui) {
+    let page = ui.window.global::<LivenessPage>();
+    let mut buf = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(320, 240);
+    for (i, px) in buf.make_mut_slice().iter_mut().enumerate() {
+        let (x, y) = ((i % 320) as u32, (i / 320) as u32);
+        let dx = x as f32 - 160.0;
+        let dy = y as f32 - 120.0;
+        // A grey oval where the face goes, on a darker background.
+        let inside = (dx / 70.0).powi(2) + (dy / 95.0).powi(2) <= 1.0;
+        let v = if inside { 170 } else { 90 + (y / 8) as u8 };
+        *px = slint::Rgb8Pixel { r: v, g: v, b: v };
+    }
+    page.set_preview(slint::Image::from_rgb8(buf));
+    page.set_has_preview(true);
+    page.set_step_text("第2/2个动作".into());
+    page.set_countdown("剩余96秒".into());
+    page.set_prompt("请点头".into());
+    page.set_hint("离摄像头过远".into());
+    page.set_stage("running".into());
+}
+
+/// A failure screen exactly as `liveness_ui` shows the server's verdict `code`.
+fn stage_failure(ui: &Ui, code: &str, failed_comparisons: u32, category: &str) {
+    let result = EvidenceResult {
+        passed: false,
+        reason: Some(code.to_owned()),
+        message: None,
+        face_match: FaceMatch {
+            score: None,
+            same_person: false,
+        },
+        failed_comparisons,
+    };
+    let Outcome::Failed {
+        failure,
+        message,
+        special_check,
+        ..
+    } = ctl::outcome_of(&result, "0123456789abcdef0123456789abcdef", category)
+    else {
+        return;
+    };
+    let (kind, help) = match failure {
+        Failure::Retry => ("retry", ""),
+        Failure::Mismatch => ("mismatch", ctl::MISMATCH_HELP),
+        Failure::NoReference => ("no_reference", ctl::NO_REFERENCE_HELP),
+        Failure::CameraDenied => ("camera_denied", ""),
+    };
+    let page = ui.window.global::<LivenessPage>();
+    page.set_has_photo(false);
+    page.set_failure(kind.into());
+    page.set_message(message.as_str().into());
+    page.set_help(if special_check {
+        ctl::SPECIAL_CHECK_HELP.into()
+    } else {
+        help.into()
+    });
+    page.set_special_available(special_check);
+    page.set_stage("failed".into());
+}
