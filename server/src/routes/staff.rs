@@ -36,8 +36,8 @@ use shared::api::staff::{
     ConfirmationDetail, ConfirmationKind, ConfirmationMethod, ConfirmationRecorded,
     ConfirmationRequest, DeathRecordDetail, DeathRecorded, DeathRequest, DeathUndone,
     DistrictCounts, DistrictSummary, ReferencePhotoRequest, ReferencePhotoStored, SetDistricts,
-    StaffDistricts, StaffPeople, StaffPersonDetail, StaffPersonItem, StaffUploadKind,
-    UndoDeathRequest,
+    StaffChallengeRequest, StaffDistricts, StaffPeople, StaffPersonDetail, StaffPersonItem,
+    StaffUploadKind, UndoDeathRequest, OFFLINE_CHALLENGE_TTL_HOURS,
 };
 use shared::category::Category;
 use shared::form::ReviewFormDraft;
@@ -646,22 +646,40 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(UploadCreated { upload_id })))
 }
 
-/// `POST /api/v1/staff/people/{id}/liveness/challenges` → 201: a liveness challenge for the
-/// person, issued to the staff member (who sends its evidence). The evidence is compared with
-/// the PERSON's reference photo (`Store::staff_challenge` gives the person).
+/// `POST /api/v1/staff/people/{id}/liveness/challenges` (optional body
+/// [`StaffChallengeRequest`]) → 201: a liveness challenge for the person, issued to the staff
+/// member (who sends its evidence). The evidence is compared with the PERSON's reference photo
+/// (`Store::staff_challenge` gives the person).
+///
+/// With `{"offline": true}` the challenge lives [`OFFLINE_CHALLENGE_TTL_HOURS`] instead of two
+/// minutes: the tablet fetches one per person while online, runs the face check at a home visit
+/// without a network and sends the evidence when it syncs (then submits at once: the 30-minute
+/// rule between a passed evidence and the submission is unchanged). The veteran's own
+/// challenges (`routes::review`) always live two minutes. Audited with `offline`.
 pub async fn new_challenge(
     State(st): State<AppState>,
     user: AuthUser,
     Path(id): Path<String>,
+    body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<ChallengeIssued>)> {
     let (v, _) = scoped_person(&st, &user, &id).await?;
+    // No body (or only whitespace) is the default request.
+    let req: StaffChallengeRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        StaffChallengeRequest::default()
+    } else {
+        crate::extract::decode_json(&body)?
+    };
     if payment_stopped_by_death(&v.status).is_some() {
         return Err(conflict(&v, None));
     }
     let challenge = Challenge::issue(&mut rand::rngs::OsRng, &st.liveness_actions, st.clock.now());
     let actions: Vec<Action> = challenge.actions().iter().collect();
     let actions_json = serde_json::to_string(&actions).map_err(ApiError::internal)?;
-    let expires_at = challenge.expires_at().timestamp();
+    let expires_at = if req.offline {
+        challenge.issued_at().timestamp() + OFFLINE_CHALLENGE_TTL_HOURS * 3600
+    } else {
+        challenge.expires_at().timestamp()
+    };
     st.store
         .insert_challenge(&NewChallenge {
             id: challenge.id().as_str(),
@@ -679,7 +697,7 @@ pub async fn new_challenge(
         &st,
         "staff_challenge_issued",
         &user,
-        serde_json::json!({"person_id": v.row.person_id, "challenge_id": challenge.id().as_str()}),
+        serde_json::json!({"person_id": v.row.person_id, "challenge_id": challenge.id().as_str(), "offline": req.offline}),
     )
     .await?;
     Ok((

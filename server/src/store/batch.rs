@@ -195,7 +195,11 @@ async fn writer(pool: AnyPool, backend: Backend, mut rx: mpsc::Receiver<Job>, st
 
 /// One transaction for the batch; each submission in its own savepoint. `Err`: nothing of the
 /// batch is stored.
-async fn run(pool: &AnyPool, backend: Backend, batch: &[Job]) -> DbResult<Vec<DbResult<SubmitOutcome>>> {
+async fn run(
+    pool: &AnyPool,
+    backend: Backend,
+    batch: &[Job],
+) -> DbResult<Vec<DbResult<SubmitOutcome>>> {
     let mut tx = super::begin_write(pool, backend).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for job in batch {

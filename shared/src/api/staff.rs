@@ -256,6 +256,22 @@ pub struct ReferencePhotoStored {
     pub has_reference_photo: bool,
 }
 
+/// `POST /api/v1/staff/people/{id}/liveness/challenges` (optional body; no body or `{}` is the
+/// default). `offline: true` asks for a challenge that lives
+/// [`OFFLINE_CHALLENGE_TTL_HOURS`] instead of two minutes: the tablet fetches one per person
+/// while online, does the check at the person's home without a network, and sends the evidence
+/// when it syncs. Only staff may ask for it; the veteran's own challenges always live two
+/// minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StaffChallengeRequest {
+    #[serde(default)]
+    pub offline: bool,
+}
+
+/// How long an offline staff challenge lives (see [`StaffChallengeRequest`]): long enough for a
+/// round of home visits over a weekend, short enough that an unused one does not linger.
+pub const OFFLINE_CHALLENGE_TTL_HOURS: i64 = 72;
+
 /// What a staff upload is for (the `kind` part of `POST /api/v1/staff/people/{id}/uploads`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

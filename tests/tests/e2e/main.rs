@@ -9,5 +9,6 @@ mod ops;
 mod review;
 mod security;
 mod staff;
+mod staff_app;
 mod tls;
 mod yearly;

@@ -3,7 +3,8 @@
 //! once (the whole queue is sent twice); a queued write meeting a person who submitted on their
 //! own phone meanwhile is a reported conflict; the reviewer sees all of it; a staff member
 //! cannot see or touch people outside their districts; only an administrator undoes a death;
-//! the district summary counts.
+//! the district summary counts; a staff member's offline challenge (for a home visit without a
+//! network) lives 72 hours, a veteran's two minutes.
 //!
 //! Liveness challenges are marked passed with `Store::test_only_mark_challenge_passed`, as in
 //! `review.rs` (the evidence endpoint's own tests live in `liveness.rs`).
@@ -19,6 +20,7 @@ on_both_backends!(
     staff_cannot_see_or_touch_other_districts,
     confirmations_are_checked_and_need_an_operation_id,
     reference_photo_needs_consent_and_a_face,
+    offline_challenges_live_72_hours_for_staff_only,
 );
 
 const BOUNDARY: &str = "zyStaffBoundary4XWlGJfRAeH";
@@ -957,4 +959,113 @@ async fn reference_photo_needs_consent_and_a_face(app: TestApp) {
     // Someone with a reference photo does not get another one from staff.
     let r = post_op(&app, &path, &staff, Some("d"), &body).await;
     r.expect_problem(409, "conflict");
+}
+
+/// `{"offline": true}` on a staff challenge: 72 hours instead of two minutes, and the evidence
+/// endpoint takes it that late; the default (no body, `{}`) and the veteran's stay two minutes.
+async fn offline_challenges_live_72_hours_for_staff_only(app: TestApp) {
+    let (_, staff) = account(&app, Role::Staff, "13700000001", "林小红", &["110101"]).await;
+    let p = Person::new(0);
+    app.enroll(&p).await;
+    let person = person_id(&app, &p).await;
+    let path = format!("/api/v1/staff/people/{person}/liveness/challenges");
+    let issue = |body: Option<Value>| {
+        let (app, staff, path) = (app.clone(), staff.clone(), path.clone());
+        async move {
+            let mut req = app.client.post(app.url(&path)).bearer_auth(&staff);
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            read(req.send().await.expect("request")).await
+        }
+    };
+    let lifetime = |r: &Reply| {
+        assert_eq!(r.status, 201, "{}", r.text);
+        let at = chrono::DateTime::parse_from_rfc3339(r.json()["expires_at"].as_str().unwrap())
+            .unwrap()
+            .timestamp();
+        (
+            r.json()["challenge_id"].as_str().unwrap().to_owned(),
+            at - app.clock.now_unix(),
+        )
+    };
+    let (offline, secs) = lifetime(&issue(Some(json!({"offline": true}))).await);
+    assert_eq!(secs, 72 * 3600);
+    let (_, secs) = lifetime(&issue(Some(json!({"offline": false}))).await);
+    assert_eq!(secs, 120);
+    let (short, secs) = lifetime(&issue(None).await);
+    assert_eq!(secs, 120, "no body: the default");
+    let (_, secs) = lifetime(&issue(Some(json!({}))).await);
+    assert_eq!(secs, 120);
+    let r = issue(Some(json!({"offline": "yes"}))).await;
+    r.expect_problem(422, "invalid_fields");
+    assert_eq!(r.field_codes(), ["offline:wrong_type"]);
+
+    // A veteran asking for one gets two minutes whatever the body says.
+    let vet_person = Person::new(1);
+    app.register(&vet_person).await;
+    let vet = app.token(vet_person.phone(), PASSWORD).await;
+    let r = post_op(
+        &app,
+        "/api/v1/liveness/challenges",
+        &vet,
+        None,
+        &json!({"offline": true}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let at = chrono::DateTime::parse_from_rfc3339(r.json()["expires_at"].as_str().unwrap())
+        .unwrap()
+        .timestamp();
+    assert_eq!(at - app.clock.now_unix(), 120);
+
+    // 71 hours later: the two-minute challenge is gone, the offline one still takes evidence
+    // (empty here, so it does not pass — but it is judged, not expired).
+    app.clock.advance(std::time::Duration::from_secs(71 * 3600));
+    // (The session lasted 12 hours: log in again, as the tablet would.)
+    let staff = app.token("13700000001", PASSWORD).await;
+    let evidence = |id: String| {
+        let (app, staff) = (app.clone(), staff.clone());
+        async move {
+            post_op(
+                &app,
+                &format!("/api/v1/liveness/challenges/{id}/evidence"),
+                &staff,
+                None,
+                &json!({"frames": [], "claimed": []}),
+            )
+            .await
+        }
+    };
+    evidence(short)
+        .await
+        .expect_problem(410, "challenge_expired");
+    let r = evidence(offline).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["passed"], false);
+    // And past 72 hours an offline one expires too.
+    let issue_now = |body: Value| {
+        let (app, staff, path) = (app.clone(), staff.clone(), path.clone());
+        async move { post_op(&app, &path, &staff, None, &body).await }
+    };
+    let (late, _) = lifetime(&issue_now(json!({"offline": true})).await);
+    app.clock
+        .advance(std::time::Duration::from_secs(72 * 3600 + 1));
+    let staff = app.token("13700000001", PASSWORD).await;
+    let evidence = |id: String| {
+        let (app, staff) = (app.clone(), staff.clone());
+        async move {
+            post_op(
+                &app,
+                &format!("/api/v1/liveness/challenges/{id}/evidence"),
+                &staff,
+                None,
+                &json!({"frames": [], "claimed": []}),
+            )
+            .await
+        }
+    };
+    evidence(late)
+        .await
+        .expect_problem(410, "challenge_expired");
 }
