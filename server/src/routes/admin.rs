@@ -136,7 +136,7 @@ pub async fn payment_status_csv(
     let rules = crate::yearly::all_rules(&st.store, year).await?;
     let rows = st
         .store
-        .payment_rows(i64::from(year), category.map(Category::as_str))
+        .payment_rows(i64::from(year), category.map(Category::as_str), None)
         .await?;
     let mut lines = Vec::with_capacity(rows.len());
     for row in &rows {

@@ -49,7 +49,6 @@ use crate::clock::rfc3339;
 use crate::domain::{mask_id_number, mask_name, Fields};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, AuthUser};
-use crate::recheck::{self, ReferenceFace};
 use crate::state::AppState;
 use crate::store::{
     NewAssisted, NewChallenge, NewConfirmation, NewDeath, NewReferencePhoto, StaffPersonRow,
@@ -206,16 +205,24 @@ async fn replay(
     operation: &str,
     person_id: &str,
 ) -> ApiResult<Option<Response>> {
-    match st.store.staff_op(&user.user_id, key).await? {
-        None => Ok(None),
-        Some(op) if op.operation == operation && op.person_id == person_id => {
-            Ok(Some(created_json(op.response)))
-        }
-        Some(_) => Err(ApiError::field(
+    st.store
+        .staff_op(&user.user_id, key)
+        .await?
+        .map(|op| replayed(op, operation, person_id))
+        .transpose()
+}
+
+/// A stored operation's answer, if it was the same operation on the same person; 422
+/// `idempotency_key_reused` otherwise.
+fn replayed(op: crate::store::StaffOpRow, operation: &str, person_id: &str) -> ApiResult<Response> {
+    if op.operation == operation && op.person_id == person_id {
+        Ok(created_json(op.response))
+    } else {
+        Err(ApiError::field(
             "Idempotency-Key",
             "idempotency_key_reused",
             "该操作编号已用于其他操作,请重新生成后提交",
-        )),
+        ))
     }
 }
 
@@ -319,23 +326,29 @@ async fn finish_write(
 ) -> ApiResult<Result<Response, WriteOutcome>> {
     match st.store.staff_write(w).await? {
         WriteOutcome::Created(answer) => Ok(Ok(created_json(answer))),
-        WriteOutcome::Replayed(op) => {
-            if op.operation == w.record.operation() && op.person_id == w.person_id {
-                Ok(Ok(created_json(op.response)))
-            } else {
-                Err(ApiError::field(
-                    "Idempotency-Key",
-                    "idempotency_key_reused",
-                    "该操作编号已用于其他操作,请重新生成后提交",
-                ))
-            }
-        }
+        WriteOutcome::Replayed(op) => replayed(op, w.record.operation(), w.person_id).map(Ok),
         WriteOutcome::StatusChanged => {
             let (v, _) = scoped_person(st, user, w.person_id).await?;
             Err(conflict(&v, None))
         }
         other => Ok(Err(other)),
     }
+}
+
+/// Runs a prepared write whose only outcomes are created, replayed or a conflict (a
+/// confirmation, a death, a reference photo), then audits it.
+async fn write_and_audit(
+    st: &AppState,
+    user: &AuthUser,
+    w: &StaffWrite<'_>,
+    event: &str,
+    detail: serde_json::Value,
+) -> ApiResult<Response> {
+    let r = finish_write(st, user, w)
+        .await?
+        .map_err(|_| ApiError::internal("unexpected write outcome"))?;
+    audit(st, event, user, detail).await?;
+    Ok(r)
 }
 
 /// Whether a recorded death stops the person's payments, and from when: a `Deceased` review
@@ -1016,17 +1029,14 @@ pub async fn confirm(
         }),
         now,
     };
-    let r = finish_write(&st, &user, &w)
-        .await?
-        .map_err(|_| ApiError::internal("unexpected write outcome"))?;
-    audit(
+    write_and_audit(
         &st,
-        "staff_confirmation_recorded",
         &user,
+        &w,
+        "staff_confirmation_recorded",
         serde_json::json!({"person_id": person_id, "confirmation_id": confirmation_id, "kind": kind.as_str()}),
     )
-    .await?;
-    Ok(r)
+    .await
 }
 
 /// `POST /api/v1/staff/people/{id}/death` (header `Idempotency-Key`) → 201: records the
@@ -1100,17 +1110,14 @@ pub async fn record_death(
         }),
         now: st.clock.unix(),
     };
-    let r = finish_write(&st, &user, &w)
-        .await?
-        .map_err(|_| ApiError::internal("unexpected write outcome"))?;
-    audit(
+    write_and_audit(
         &st,
-        "death_recorded",
         &user,
+        &w,
+        "death_recorded",
         serde_json::json!({"person_id": person_id, "death_record_id": record_id}),
     )
-    .await?;
-    Ok(r)
+    .await
 }
 
 /// `POST /api/v1/staff/people/{id}/reference-photo` (header `Idempotency-Key`)
@@ -1161,35 +1168,7 @@ pub async fn reference_photo(
         .await?
         .ok_or_else(|| ApiError::internal("upload vanished"))?;
     // One clear face, embedded now (the same check as the administrators' route).
-    let blobs = Arc::clone(&st.blobs);
-    let blob_key = upload.blob_key.clone();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&blob_key))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::internal(format!("blob store: {e}")))?;
-    let face = st
-        .recheck
-        .pool
-        .run(move |m| recheck::reference_embedding(m, &bytes))
-        .await
-        .map_err(ApiError::internal)?;
-    let embedding = match face {
-        ReferenceFace::Face(e) => recheck::embedding_to_text(&e),
-        ReferenceFace::NoFace => {
-            return Err(ApiError::field(
-                "upload_id",
-                "reference_no_face",
-                "照片中未检测到清晰的人脸,请正面免冠重新拍摄",
-            ))
-        }
-        ReferenceFace::MultipleFaces => {
-            return Err(ApiError::field(
-                "upload_id",
-                "reference_multiple_faces",
-                "照片中有多张人脸,请单人正面重新拍摄",
-            ))
-        }
-    };
+    let embedding = super::liveness::reference_embedding_text(&st, &upload.blob_key).await?;
     let now = st.clock.unix();
     let photo_id = tokens::new_id();
     let answer = serde_json::to_string(&ReferencePhotoStored {
@@ -1218,17 +1197,14 @@ pub async fn reference_photo(
         }),
         now,
     };
-    let r = finish_write(&st, &user, &w)
-        .await?
-        .map_err(|_| ApiError::internal("unexpected write outcome"))?;
-    audit(
+    write_and_audit(
         &st,
-        "reference_photo_captured",
         &user,
+        &w,
+        "reference_photo_captured",
         serde_json::json!({"person_id": person_id, "reference_photo_id": photo_id, "upload_id": upload_id, "consent": true}),
     )
-    .await?;
-    Ok(r)
+    .await
 }
 
 /// The person a staff member's liveness challenge was issued for, for the evidence endpoint
@@ -1387,7 +1363,7 @@ async fn summary_counts(st: &AppState, user: &AuthUser) -> ApiResult<DistrictSum
     let scope = (user.role == Role::Staff).then_some(user.user_id.as_str());
     let rows = st
         .store
-        .district_payment_rows(scope, i64::from(year.year))
+        .payment_rows(i64::from(year.year), None, scope)
         .await?;
     let mut by_district: BTreeMap<String, DistrictCounts> = BTreeMap::new();
     if let Some(staff) = scope {

@@ -6,7 +6,8 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{DbResult, PaymentRow, Store};
+use super::review::{ensure_review_row, set_review_status, use_challenge};
+use super::{ChallengeRow, DbResult, NewUpload, Store, UploadRow};
 
 /// Version 5: staff work. Same on both backends. New columns are nullable (older rows keep
 /// working); their names start with `for_` where they name the person a staff member acted for.
@@ -195,25 +196,6 @@ pub enum WriteOutcome {
     ChallengeUsed,
 }
 
-/// A staff upload.
-#[derive(Debug, Clone)]
-pub struct StaffUploadRow {
-    pub user_id: String,
-    pub kind: String,
-    pub for_person_id: Option<String>,
-    pub blob_key: String,
-}
-
-/// A liveness challenge with the person it was issued for.
-#[derive(Debug, Clone)]
-pub struct StaffChallengeRow {
-    pub user_id: String,
-    pub for_person_id: Option<String>,
-    pub expires_at: i64,
-    pub passed_at: Option<i64>,
-    pub submitted_at: Option<i64>,
-}
-
 /// One line of the reviewer's queue: a submission, a confirmation or a death record.
 #[derive(Debug, Clone)]
 pub struct QueueEntry {
@@ -270,7 +252,7 @@ pub struct DeathRow {
 }
 
 /// The SQL condition "the person `p` is in one of user `$1`'s districts".
-const IN_DISTRICTS: &str =
+pub(super) const IN_DISTRICTS: &str =
     "EXISTS (SELECT 1 FROM user_districts d WHERE d.user_id = $1 AND d.district = p.district)";
 
 impl Store {
@@ -369,52 +351,6 @@ impl Store {
         row.as_ref().map(person_row).transpose()
     }
 
-    /// Every person (in `scope`'s districts; `None`: everyone) with what the payment status is
-    /// computed from, as `crate::yearly::person_payment` reads it.
-    pub async fn district_payment_rows(
-        &self,
-        scope: Option<&str>,
-        year: i64,
-    ) -> DbResult<Vec<PaymentRow>> {
-        let sql = format!(
-            "SELECT p.id, p.name, p.category, p.district, r.status,
-                (SELECT MAX(s.created_at) FROM submissions s
-                  WHERE s.person_id = p.id AND s.year = $2 AND s.status = 'approved') AS approved_at,
-                (SELECT MAX(s.created_at) FROM submissions s
-                  WHERE s.person_id = p.id AND s.year = $2) AS submitted_at,
-                (SELECT MAX(c.confirmed_at) FROM staff_confirmations c
-                  WHERE c.person_id = p.id AND c.year = $2 AND c.status = 'approved') AS confirmed_at
-             FROM roster_people p
-             LEFT JOIN reviews r ON r.person_id = p.id AND r.year = $2
-             WHERE ($1 = '' OR {IN_DISTRICTS})
-             ORDER BY p.district, p.category, p.id"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(scope.unwrap_or(""))
-            .bind(year)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let approved: Option<i64> = r.try_get("approved_at")?;
-                let confirmed: Option<i64> = r.try_get("confirmed_at")?;
-                Ok(PaymentRow {
-                    person_id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    category: r.try_get("category")?,
-                    district: r.try_get("district")?,
-                    review_status: r.try_get("status")?,
-                    // An approved staff confirmation completes the review like a submission.
-                    approved_submitted_at: match (approved, confirmed) {
-                        (Some(a), Some(c)) => Some(a.max(c)),
-                        (a, c) => a.or(c),
-                    },
-                    last_submitted_at: r.try_get("submitted_at")?,
-                })
-            })
-            .collect()
-    }
-
     // ---- operations ---------------------------------------------------------------------
 
     /// The stored answer of `user_id`'s operation `key`, if it was used.
@@ -463,29 +399,8 @@ impl Store {
             });
         }
         if let (Some(old), Some(new)) = (w.old_status, w.new_status) {
-            sqlx::query(
-                "INSERT INTO reviews (person_id, year, status, draft, updated_at)
-                 VALUES ($1, $2, $3, NULL, $4) ON CONFLICT (person_id, year) DO NOTHING",
-            )
-            .bind(w.person_id)
-            .bind(w.year)
-            .bind(old)
-            .bind(w.now)
-            .execute(&mut *tx)
-            .await?;
-            let set = sqlx::query(
-                "UPDATE reviews SET status = $3, updated_at = $4
-                 WHERE person_id = $1 AND year = $2 AND status = $5",
-            )
-            .bind(w.person_id)
-            .bind(w.year)
-            .bind(new)
-            .bind(w.now)
-            .bind(old)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if set != 1 {
+            ensure_review_row(&mut tx, w.person_id, w.year, old, w.now).await?;
+            if !set_review_status(&mut tx, w.person_id, w.year, old, new, w.now).await? {
                 tx.rollback().await?;
                 return Ok(WriteOutcome::StatusChanged);
             }
@@ -529,16 +444,7 @@ impl Store {
                 .await?;
             }
             StaffRecord::Submission(s) => {
-                let used = sqlx::query(
-                    "UPDATE liveness_challenges SET submitted_at = $2
-                     WHERE id = $1 AND submitted_at IS NULL",
-                )
-                .bind(s.liveness_challenge_id)
-                .bind(w.now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if used != 1 {
+                if !use_challenge(&mut tx, s.liveness_challenge_id, w.now).await? {
                     tx.rollback().await?;
                     return Ok(WriteOutcome::ChallengeUsed);
                 }
@@ -620,19 +526,7 @@ impl Store {
         now: i64,
     ) -> DbResult<bool> {
         let mut tx = self.write_tx().await?;
-        let set = sqlx::query(
-            "UPDATE reviews SET status = $3, updated_at = $4
-             WHERE person_id = $1 AND year = $2 AND status = $5",
-        )
-        .bind(person_id)
-        .bind(year)
-        .bind(new_status)
-        .bind(now)
-        .bind(old_status)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if set != 1 {
+        if !set_review_status(&mut tx, person_id, year, old_status, new_status, now).await? {
             tx.rollback().await?;
             return Ok(false);
         }
@@ -671,41 +565,23 @@ impl Store {
         size: i64,
         now: i64,
     ) -> DbResult<()> {
-        sqlx::query(
-            "INSERT INTO uploads (id, user_id, kind, blob_key, content_type, size, created_at, for_person_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(id)
-        .bind(staff_id)
-        .bind(kind)
-        .bind(blob_key)
-        .bind(content_type)
-        .bind(size)
-        .bind(now)
-        .bind(person_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let upload = NewUpload {
+            id,
+            user_id: staff_id,
+            kind,
+            blob_key,
+            content_type,
+            size,
+        };
+        self.insert_upload_for(&upload, Some(person_id), now).await
     }
 
-    pub async fn staff_upload(&self, id: &str) -> DbResult<Option<StaffUploadRow>> {
+    /// An upload by id (`None` for an id that cannot be one), with the person it was made for.
+    pub async fn staff_upload(&self, id: &str) -> DbResult<Option<UploadRow>> {
         if id.is_empty() || id.len() > 64 {
             return Ok(None);
         }
-        let row =
-            sqlx::query("SELECT user_id, kind, for_person_id, blob_key FROM uploads WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|r| {
-            Ok(StaffUploadRow {
-                user_id: r.try_get("user_id")?,
-                kind: r.try_get("kind")?,
-                for_person_id: r.try_get("for_person_id")?,
-                blob_key: r.try_get("blob_key")?,
-            })
-        })
-        .transpose()
+        self.upload(id).await
     }
 
     /// Whether upload `id` was made by staff for a person in one of `reviewer_id`'s districts.
@@ -718,12 +594,7 @@ impl Store {
             "SELECT 1 AS ok FROM uploads u JOIN roster_people p ON p.id = u.for_person_id
              WHERE u.id = $2 AND {IN_DISTRICTS}"
         );
-        let row = sqlx::query(&sql)
-            .bind(reviewer_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.is_some())
+        Ok(self.reviewer_row(&sql, reviewer_id, id).await?.is_some())
     }
 
     /// Records which person a challenge (issued to a staff member) is for.
@@ -738,30 +609,28 @@ impl Store {
 
     /// A challenge with the person it was issued for (`None` for a veteran's own challenge):
     /// the evidence check compares the face with THAT person's reference photo.
-    pub async fn staff_challenge(&self, id: &str) -> DbResult<Option<StaffChallengeRow>> {
+    pub async fn staff_challenge(&self, id: &str) -> DbResult<Option<ChallengeRow>> {
         if id.is_empty() || id.len() > 64 {
             return Ok(None);
         }
-        let row = sqlx::query(
-            "SELECT user_id, for_person_id, expires_at, passed_at, submitted_at
-             FROM liveness_challenges WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(StaffChallengeRow {
-                user_id: r.try_get("user_id")?,
-                for_person_id: r.try_get("for_person_id")?,
-                expires_at: r.try_get("expires_at")?,
-                passed_at: r.try_get("passed_at")?,
-                submitted_at: r.try_get("submitted_at")?,
-            })
-        })
-        .transpose()
+        self.challenge(id).await
     }
 
     // ---- reviewers ----------------------------------------------------------------------
+
+    /// The row `sql` selects with `$1` = `reviewer_id` (for [`IN_DISTRICTS`]) and `$2` = `id`.
+    async fn reviewer_row(
+        &self,
+        sql: &str,
+        reviewer_id: &str,
+        id: &str,
+    ) -> DbResult<Option<AnyRow>> {
+        sqlx::query(sql)
+            .bind(reviewer_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
 
     /// One page of the reviewer's queue over submissions, staff confirmations and death records
     /// with `status`, in the reviewer's districts, oldest first, and the total count.
@@ -851,11 +720,7 @@ impl Store {
              JOIN users u ON u.id = c.staff_id
              WHERE c.id = $2 AND {IN_DISTRICTS}"
         );
-        let row = sqlx::query(&sql)
-            .bind(reviewer_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = self.reviewer_row(&sql, reviewer_id, id).await?;
         row.map(|r| {
             Ok(ConfirmationRow {
                 id: r.try_get("id")?,
@@ -895,11 +760,7 @@ impl Store {
              JOIN users u ON u.id = x.staff_id
              WHERE x.id = $2 AND {IN_DISTRICTS}"
         );
-        let row = sqlx::query(&sql)
-            .bind(reviewer_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = self.reviewer_row(&sql, reviewer_id, id).await?;
         row.map(|r| {
             Ok(DeathRow {
                 id: r.try_get("id")?,
@@ -950,23 +811,17 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if n != 1 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        let n = sqlx::query(
-            "UPDATE reviews SET status = $3, updated_at = $4
-             WHERE person_id = $1 AND year = $2 AND status = $5",
-        )
-        .bind(person_id)
-        .bind(year)
-        .bind(new_review_status)
-        .bind(now)
-        .bind(old_review_status)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n != 1 {
+        if n != 1
+            || !set_review_status(
+                &mut tx,
+                person_id,
+                year,
+                old_review_status,
+                new_review_status,
+                now,
+            )
+            .await?
+        {
             tx.rollback().await?;
             return Ok(false);
         }

@@ -4,6 +4,7 @@
 
 use sqlx::Row;
 
+use super::staff::IN_DISTRICTS;
 use super::{DbResult, Store};
 
 /// A configured window, as stored (`YYYY-MM-DD` text).
@@ -98,37 +99,52 @@ impl Store {
         tx.commit().await
     }
 
-    /// Every person of the roster (optionally of one category) with their review of `year` and
-    /// its submissions' times, ordered by district, category and id.
+    /// Every person of the roster — of one `category` and in the districts of one staff member
+    /// or reviewer (`scope`, a user id), or all — with their review of `year` and what the
+    /// payment status is computed from (`crate::yearly::person_payment`): when the review was
+    /// last completed (an approved submission, or an approved staff confirmation: 现场/远程确认
+    /// completes the review like a submission) and when it was last submitted. Ordered by
+    /// district, category and id. The admin's payment-status export and the staff leads'
+    /// district summary both read this, so they always agree.
     pub async fn payment_rows(
         &self,
         year: i64,
         category: Option<&str>,
+        scope: Option<&str>,
     ) -> DbResult<Vec<PaymentRow>> {
-        let rows = sqlx::query(
+        let sql = format!(
             "SELECT p.id, p.name, p.category, p.district, r.status,
                 (SELECT MAX(s.created_at) FROM submissions s
-                  WHERE s.person_id = p.id AND s.year = $1 AND s.status = 'approved') AS approved_at,
+                  WHERE s.person_id = p.id AND s.year = $2 AND s.status = 'approved') AS approved_at,
                 (SELECT MAX(s.created_at) FROM submissions s
-                  WHERE s.person_id = p.id AND s.year = $1) AS submitted_at
+                  WHERE s.person_id = p.id AND s.year = $2) AS submitted_at,
+                (SELECT MAX(c.confirmed_at) FROM staff_confirmations c
+                  WHERE c.person_id = p.id AND c.year = $2 AND c.status = 'approved') AS confirmed_at
              FROM roster_people p
-             LEFT JOIN reviews r ON r.person_id = p.id AND r.year = $1
-             WHERE ($2 = '' OR p.category = $2)
-             ORDER BY p.district, p.category, p.id",
-        )
-        .bind(year)
-        .bind(category.unwrap_or(""))
-        .fetch_all(&self.pool)
-        .await?;
+             LEFT JOIN reviews r ON r.person_id = p.id AND r.year = $2
+             WHERE ($1 = '' OR {IN_DISTRICTS}) AND ($3 = '' OR p.category = $3)
+             ORDER BY p.district, p.category, p.id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(scope.unwrap_or(""))
+            .bind(year)
+            .bind(category.unwrap_or(""))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
+                let approved: Option<i64> = r.try_get("approved_at")?;
+                let confirmed: Option<i64> = r.try_get("confirmed_at")?;
                 Ok(PaymentRow {
                     person_id: r.try_get("id")?,
                     name: r.try_get("name")?,
                     category: r.try_get("category")?,
                     district: r.try_get("district")?,
                     review_status: r.try_get("status")?,
-                    approved_submitted_at: r.try_get("approved_at")?,
+                    approved_submitted_at: match (approved, confirmed) {
+                        (Some(a), Some(c)) => Some(a.max(c)),
+                        (a, c) => a.or(c),
+                    },
                     last_submitted_at: r.try_get("submitted_at")?,
                 })
             })

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use shared::api::accounts::Role;
+use tests::kit::{self, jpeg, multipart, person_id, valid_form};
 use tests::{on_both_backends, read, ClockExt, Person, Reply, TestApp, PASSWORD};
 
 on_both_backends!(
@@ -23,43 +24,8 @@ on_both_backends!(
     offline_challenges_live_72_hours_for_staff_only,
 );
 
-const BOUNDARY: &str = "zyStaffBoundary4XWlGJfRAeH";
-
-fn jpeg() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(64, 48, |x, y| {
-        image::Rgb([(x * 4) as u8, (y * 5) as u8, ((x + y) * 2) as u8])
-    });
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
-        .encode_image(&img)
-        .expect("encode");
-    out
-}
-
-fn multipart(kind: &str, file: &[u8]) -> Vec<u8> {
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
 async fn post_multipart(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> Reply {
-    let res = app
-        .client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("request");
-    read(res).await
+    kit::post_multipart(app, path, token, kit::BOUNDARY, body).await
 }
 
 /// A staff upload for `person`; the upload id (panics unless 201).
@@ -73,6 +39,13 @@ async fn staff_upload(app: &TestApp, token: &str, person: &str, kind: &str, file
     .await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.json()["upload_id"].as_str().unwrap().to_owned()
+}
+
+/// Evidence without frames for challenge `id` (judged, never passed, unless expired).
+async fn empty_evidence(app: &TestApp, token: &str, id: &str) -> Reply {
+    let path = format!("/api/v1/liveness/challenges/{id}/evidence");
+    let body = json!({"frames": [], "claimed": []});
+    post_op(app, &path, token, None, &body).await
 }
 
 /// POST with an optional `Idempotency-Key`.
@@ -92,50 +65,7 @@ async fn account(
     name: &str,
     districts: &[&str],
 ) -> (String, String) {
-    let id = server::tokens::new_id();
-    let hash = app.state.passwords.hash(PASSWORD).await.unwrap();
-    app.store
-        .insert_user(
-            &server::store::NewUser {
-                id: id.clone(),
-                role,
-                person_id: None,
-                name: name.to_owned(),
-                id_number: None,
-                phone: phone.to_owned(),
-                password_hash: hash,
-                id_valid_from: None,
-                id_valid_to: None,
-                districts: districts.iter().map(|d| d.to_string()).collect(),
-            },
-            app.clock.now_unix(),
-        )
-        .await
-        .unwrap();
-    (id, app.token(phone, PASSWORD).await)
-}
-
-async fn person_id(app: &TestApp, p: &Person) -> String {
-    app.store
-        .roster_by_id_number(&p.id_number)
-        .await
-        .unwrap()
-        .expect("in roster")
-        .id
-}
-
-fn valid_form(p: &Person) -> Value {
-    json!({
-        "basic": {
-            "name": p.name, "id_number": p.id_number, "political_status": "masses",
-            "phone": p.phone(), "emergency_contact_name": "张三",
-            "emergency_contact_phone": "15800000000", "placement_region": "110101",
-            "residence_region": "110101", "residence_address": "幸福路1号院2号楼3单元401",
-            "foreign_nationality": false, "social_organization": false, "living_difficulty": false
-        },
-        "party": {"is_member": false},
-        "rewards": {"rewarded": false, "party_discipline": false, "criminal_penalty": false}
-    })
+    kit::staff_named(app, role, name, phone, districts).await
 }
 
 /// A staff liveness challenge for `person`, marked passed (test-only store function).
@@ -512,6 +442,13 @@ async fn staff_work_offline_syncs_once_and_reviewers_see_it(app: TestApp) {
         .get("/api/v1/admin/payment-status.csv?year=2025", Some(&admin))
         .await;
     assert_eq!(export.status, 200, "{}", export.text);
+    // An approved 现场确认 completes the review like an approved submission: paid on time.
+    let line = export
+        .text
+        .lines()
+        .find(|l| l.starts_with(&format!("{confirmed},")))
+        .expect("the confirmed person is in the export");
+    assert!(line.contains(",approved,on_time,"), "{line}");
     let line = export
         .text
         .lines()
@@ -1024,23 +961,10 @@ async fn offline_challenges_live_72_hours_for_staff_only(app: TestApp) {
     app.clock.advance(std::time::Duration::from_secs(71 * 3600));
     // (The session lasted 12 hours: log in again, as the tablet would.)
     let staff = app.token("13700000001", PASSWORD).await;
-    let evidence = |id: String| {
-        let (app, staff) = (app.clone(), staff.clone());
-        async move {
-            post_op(
-                &app,
-                &format!("/api/v1/liveness/challenges/{id}/evidence"),
-                &staff,
-                None,
-                &json!({"frames": [], "claimed": []}),
-            )
-            .await
-        }
-    };
-    evidence(short)
+    empty_evidence(&app, &staff, &short)
         .await
         .expect_problem(410, "challenge_expired");
-    let r = evidence(offline).await;
+    let r = empty_evidence(&app, &staff, &offline).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["passed"], false);
     // And past 72 hours an offline one expires too.
@@ -1052,20 +976,7 @@ async fn offline_challenges_live_72_hours_for_staff_only(app: TestApp) {
     app.clock
         .advance(std::time::Duration::from_secs(72 * 3600 + 1));
     let staff = app.token("13700000001", PASSWORD).await;
-    let evidence = |id: String| {
-        let (app, staff) = (app.clone(), staff.clone());
-        async move {
-            post_op(
-                &app,
-                &format!("/api/v1/liveness/challenges/{id}/evidence"),
-                &staff,
-                None,
-                &json!({"frames": [], "claimed": []}),
-            )
-            .await
-        }
-    };
-    evidence(late)
+    empty_evidence(&app, &staff, &late)
         .await
         .expect_problem(410, "challenge_expired");
 }
