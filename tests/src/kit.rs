@@ -1,14 +1,31 @@
-//! Building blocks for tests that go through the review intake: staff accounts, a valid form,
-//! photo uploads, passed liveness challenges and whole submissions.
+//! Building blocks for tests that go through the review intake: staff accounts, roster ids, a
+//! valid form, photo uploads (and multipart bodies), passed liveness challenges and whole
+//! submissions. Shared by the e2e test files so each writes them once.
 
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use models::{FaceModels, IdentityConfig, LivenessRunner};
 use serde_json::{json, Value};
 use shared::api::accounts::Role;
+use shared::liveness::{Action, ActionAt, ChallengeActions};
 
 use crate::{read, ClockExt, Person, Reply, TestApp, PASSWORD};
 
 /// Creates a staff account (`Role::Reviewer`, `Role::Admin`, …) straight in the store and logs
 /// it in; returns (user id, token).
 pub async fn staff(app: &TestApp, role: Role, phone: &str, districts: &[&str]) -> (String, String) {
+    staff_named(app, role, "工作人员", phone, districts).await
+}
+
+/// [`staff`] with the account's `name`.
+pub async fn staff_named(
+    app: &TestApp,
+    role: Role,
+    name: &str,
+    phone: &str,
+    districts: &[&str],
+) -> (String, String) {
     let id = server::tokens::new_id();
     let hash = app.state.passwords.hash(PASSWORD).await.expect("hash");
     app.store
@@ -17,7 +34,7 @@ pub async fn staff(app: &TestApp, role: Role, phone: &str, districts: &[&str]) -
                 id: id.clone(),
                 role,
                 person_id: None,
-                name: "工作人员".to_owned(),
+                name: name.to_owned(),
                 id_number: None,
                 phone: phone.to_owned(),
                 password_hash: hash,
@@ -30,6 +47,16 @@ pub async fn staff(app: &TestApp, role: Role, phone: &str, districts: &[&str]) -
         .await
         .expect("insert staff");
     (id, app.token(phone, PASSWORD).await)
+}
+
+/// The roster id of `p` (panics if `p` is not in the roster).
+pub async fn person_id(app: &TestApp, p: &Person) -> String {
+    app.store
+        .roster_by_id_number(&p.id_number)
+        .await
+        .expect("roster")
+        .expect("in roster")
+        .id
 }
 
 /// A complete, valid form for `p` (photos and liveness come from the submission's own fields).
@@ -59,29 +86,52 @@ pub fn jpeg() -> Vec<u8> {
     out
 }
 
-const BOUNDARY: &str = "zyKitBoundary7MA4YWxkTrZu0gW";
+/// The multipart boundary of [`multipart`] and [`upload_reply`].
+pub const BOUNDARY: &str = "zyKitBoundary7MA4YWxkTrZu0gW";
 
-/// Uploads `file` as `kind`; returns the upload id (panics unless 201).
-pub async fn upload(app: &TestApp, token: &str, kind: &str, file: &[u8]) -> String {
+/// A multipart body (boundary [`BOUNDARY`]) with a `kind` field and `file` as a JPEG.
+pub fn multipart(kind: &str, file: &[u8]) -> Vec<u8> {
     let mut body = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
     )
     .into_bytes();
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// POSTs a multipart `body` whose parts are separated by `boundary` to `path` as `token`.
+pub async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    boundary: &str,
+    body: Vec<u8>,
+) -> Reply {
     let res = app
         .client
-        .post(app.url("/api/v1/uploads"))
+        .post(app.url(path))
         .bearer_auth(token)
         .header(
             reqwest::header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
+            format!("multipart/form-data; boundary={boundary}"),
         )
         .body(body)
         .send()
         .await
         .expect("request");
-    let r = read(res).await;
+    read(res).await
+}
+
+/// Uploads `file` as `kind` (`POST /api/v1/uploads`); the reply, whatever it is.
+pub async fn upload_reply(app: &TestApp, token: &str, kind: &str, file: &[u8]) -> Reply {
+    let body = multipart(kind, file);
+    post_multipart(app, "/api/v1/uploads", token, BOUNDARY, body).await
+}
+
+/// Uploads `file` as `kind`; returns the upload id (panics unless 201).
+pub async fn upload(app: &TestApp, token: &str, kind: &str, file: &[u8]) -> String {
+    let r = upload_reply(app, token, kind, file).await;
     assert_eq!(r.status, 201, "{}", r.text);
     r.json()["upload_id"]
         .as_str()
@@ -89,8 +139,8 @@ pub async fn upload(app: &TestApp, token: &str, kind: &str, file: &[u8]) -> Stri
         .to_owned()
 }
 
-/// A liveness challenge of the caller, marked passed now (the test-only store function).
-pub async fn passed_challenge(app: &TestApp, token: &str) -> String {
+/// A new liveness challenge of the caller: the 201 body (panics otherwise).
+pub async fn new_challenge(app: &TestApp, token: &str) -> Value {
     let r = app
         .send_json(
             reqwest::Method::POST,
@@ -100,7 +150,15 @@ pub async fn passed_challenge(app: &TestApp, token: &str) -> String {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let id = r.json()["challenge_id"].as_str().expect("id").to_owned();
+    r.json()
+}
+
+/// A liveness challenge of the caller, marked passed now (the test-only store function).
+pub async fn passed_challenge(app: &TestApp, token: &str) -> String {
+    let id = new_challenge(app, token).await["challenge_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     assert!(app
         .store
         .test_only_mark_challenge_passed(&id, app.clock.now_unix())
@@ -138,4 +196,37 @@ pub async fn decide(app: &TestApp, token: &str, id: &str, body: Value) -> Reply 
         Some(token),
     )
     .await
+}
+
+/// The bundled face models, loaded once for all tests of the process.
+fn face_models() -> &'static Mutex<FaceModels> {
+    static MODELS: OnceLock<Mutex<FaceModels>> = OnceLock::new();
+    MODELS.get_or_init(|| Mutex::new(FaceModels::load_bundled().expect("models load")))
+}
+
+/// What the app would claim: the actions' completion times as the models see them on these
+/// frames (empty when the session does not pass).
+pub async fn claims(actions: &[Action], frames: &[(u64, PathBuf)]) -> Vec<ActionAt> {
+    let actions = ChallengeActions::new(actions.iter().copied()).expect("actions");
+    let frames = frames.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let mut m = face_models().lock().unwrap_or_else(|e| e.into_inner());
+        let mut runner = LivenessRunner::new(
+            actions,
+            models::detector_config(),
+            IdentityConfig::default(),
+        );
+        for (t, path) in &frames {
+            let img = image::open(path).expect("frame").to_rgb8();
+            let (w, h) = img.dimensions();
+            let frame = models::Frame::new(img.as_raw(), w, h).expect("frame");
+            runner.push(&mut m, &frame, *t).expect("models");
+            if runner.is_finished() {
+                break;
+            }
+        }
+        runner.finish().verdict.done_at
+    })
+    .await
+    .expect("claims task")
 }

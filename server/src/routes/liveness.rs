@@ -296,30 +296,21 @@ async fn run_evidence(
     );
 
     let failures_now = || async { st.store.face_mismatches(person_id, year).await };
-    if !outcome.verdict.passed {
-        let reason = outcome.verdict.reason.unwrap_or(FailReason::NoEvidence);
+    // A failure before any face comparison: recorded, answered with the failures so far.
+    let fail_before_comparing = |reason: FailReason| async move {
         st.store
             .record_evidence_result(challenge_id, "failed", Some(reason.as_str()), None, None)
             .await?;
-        return Ok(failed(
-            reason.as_str(),
-            reason.message_zh(),
-            None,
-            failures_now().await?,
-        ));
+        let failures = st.store.face_mismatches(person_id, year).await?;
+        Ok::<_, ApiError>(failed(reason.as_str(), reason.message_zh(), None, failures))
+    };
+    if !outcome.verdict.passed {
+        let reason = outcome.verdict.reason.unwrap_or(FailReason::NoEvidence);
+        return fail_before_comparing(reason).await;
     }
     let Some(anchor) = outcome.anchor else {
         // The actions were seen, but never a frontal face to compare.
-        let reason = FailReason::NoFace;
-        st.store
-            .record_evidence_result(challenge_id, "failed", Some(reason.as_str()), None, None)
-            .await?;
-        return Ok(failed(
-            reason.as_str(),
-            reason.message_zh(),
-            None,
-            failures_now().await?,
-        ));
+        return fail_before_comparing(FailReason::NoFace).await;
     };
     let reference = match (reference, outcome.enrolment) {
         (Some(r), _) => r,
@@ -360,18 +351,7 @@ async fn run_evidence(
                 .await?;
             embedding
         }
-        (None, _) => {
-            let reason = FailReason::NoReferencePhoto;
-            st.store
-                .record_evidence_result(challenge_id, "failed", Some(reason.as_str()), None, None)
-                .await?;
-            return Ok(failed(
-                reason.as_str(),
-                reason.message_zh(),
-                None,
-                failures_now().await?,
-            ));
-        }
+        (None, _) => return fail_before_comparing(FailReason::NoReferencePhoto).await,
     };
     match models::compare(Some(&reference), &anchor) {
         models::Comparison::Match { similarity } => {
@@ -582,35 +562,7 @@ pub async fn set_reference_photo(
     let (Some(blob_key), true) = (blob_key, errors.is_empty()) else {
         return Err(ApiError::Invalid(errors));
     };
-    let blobs = st.blobs.clone();
-    let key = blob_key.clone();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&key))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::internal(format!("blob store: {e}")))?;
-    let face = st
-        .recheck
-        .pool
-        .run(move |m| recheck::reference_embedding(m, &bytes))
-        .await
-        .map_err(ApiError::internal)?;
-    let embedding = match face {
-        ReferenceFace::Face(e) => *e,
-        ReferenceFace::NoFace => {
-            return Err(ApiError::field(
-                "upload_id",
-                "reference_no_face",
-                "照片中未检测到清晰的人脸,请正面免冠重新拍摄",
-            ))
-        }
-        ReferenceFace::MultipleFaces => {
-            return Err(ApiError::field(
-                "upload_id",
-                "reference_multiple_faces",
-                "照片中有多张人脸,请单人正面重新拍摄",
-            ))
-        }
-    };
+    let embedding = reference_embedding_text(&st, &blob_key).await?;
     let now = st.clock.unix();
     let photo_id = tokens::new_id();
     st.store
@@ -619,7 +571,7 @@ pub async fn set_reference_photo(
             person_id: &person_id,
             upload_id: Some(&req.upload_id),
             blob_key: &blob_key,
-            embedding: &recheck::embedding_to_text(&embedding),
+            embedding: &embedding,
             source: "admin",
             captured_by: Some(&user.user_id),
             consent_at: Some(now),
@@ -641,6 +593,37 @@ pub async fn set_reference_photo(
         "reference_photo_id": photo_id,
         "person_id": person_id,
     })))
+}
+
+/// The embedding (as stored, [`recheck::embedding_to_text`]) of the one clear face in the
+/// uploaded reference photo `blob_key`; 422 on field `upload_id` when there is no face or more
+/// than one. Shared by the administrators' and the staff's reference-photo routes.
+pub(crate) async fn reference_embedding_text(st: &AppState, blob_key: &str) -> ApiResult<String> {
+    let blobs = st.blobs.clone();
+    let key = blob_key.to_owned();
+    let bytes = tokio::task::spawn_blocking(move || blobs.get(&key))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal(format!("blob store: {e}")))?;
+    let face = st
+        .recheck
+        .pool
+        .run(move |m| recheck::reference_embedding(m, &bytes))
+        .await
+        .map_err(ApiError::internal)?;
+    match face {
+        ReferenceFace::Face(e) => Ok(recheck::embedding_to_text(&e)),
+        ReferenceFace::NoFace => Err(ApiError::field(
+            "upload_id",
+            "reference_no_face",
+            "照片中未检测到清晰的人脸,请正面免冠重新拍摄",
+        )),
+        ReferenceFace::MultipleFaces => Err(ApiError::field(
+            "upload_id",
+            "reference_multiple_faces",
+            "照片中有多张人脸,请单人正面重新拍摄",
+        )),
+    }
 }
 
 #[cfg(test)]

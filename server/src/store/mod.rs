@@ -17,9 +17,8 @@ mod yearly;
 pub use yearly::{PaymentRow, WindowRow};
 
 pub use staff::{
-    ConfirmationRow, DeathRow, NewAssisted, NewConfirmation, NewDeath, QueueEntry,
-    StaffChallengeRow, StaffOpRow, StaffPersonRow, StaffRecord, StaffUploadRow, StaffWrite,
-    WriteOutcome,
+    ConfirmationRow, DeathRow, NewAssisted, NewConfirmation, NewDeath, QueueEntry, StaffOpRow,
+    StaffPersonRow, StaffRecord, StaffWrite, WriteOutcome,
 };
 
 pub use liveness::{
@@ -28,8 +27,8 @@ pub use liveness::{
 };
 
 pub use review::{
-    ChallengeRow, Decision, NewChallenge, NewSubmission, NewUpload, QueueRow, ReviewPerson,
-    ReviewRow, SubmissionRow, SubmitOutcome, UploadRow,
+    ChallengeRow, Decision, NewChallenge, NewSubmission, NewUpload, ReviewPerson, ReviewRow,
+    SubmissionRow, SubmitOutcome, UploadRow,
 };
 
 use std::path::Path;

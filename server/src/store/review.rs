@@ -35,6 +35,8 @@ pub struct UploadRow {
     pub kind: String,
     pub blob_key: String,
     pub content_type: String,
+    /// A staff upload: the person it was made for.
+    pub for_person_id: Option<String>,
 }
 
 /// A new upload.
@@ -51,6 +53,8 @@ pub struct NewUpload<'a> {
 #[derive(Debug, Clone)]
 pub struct ChallengeRow {
     pub user_id: String,
+    /// A challenge issued to staff: the person it is for.
+    pub for_person_id: Option<String>,
     pub expires_at: i64,
     /// When the evidence was accepted (the models' re-check passed).
     pub passed_at: Option<i64>,
@@ -194,9 +198,20 @@ impl Store {
     // ---- uploads ------------------------------------------------------------------------
 
     pub async fn insert_upload(&self, u: &NewUpload<'_>, now: i64) -> DbResult<()> {
+        self.insert_upload_for(u, None, now).await
+    }
+
+    /// Records an upload; `for_person_id`: the person a staff member made it for (the owner,
+    /// `u.user_id`, is then the staff member).
+    pub(super) async fn insert_upload_for(
+        &self,
+        u: &NewUpload<'_>,
+        for_person_id: Option<&str>,
+        now: i64,
+    ) -> DbResult<()> {
         sqlx::query(
-            "INSERT INTO uploads (id, user_id, kind, blob_key, content_type, size, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO uploads (id, user_id, kind, blob_key, content_type, size, created_at, for_person_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(u.id)
         .bind(u.user_id)
@@ -205,23 +220,27 @@ impl Store {
         .bind(u.content_type)
         .bind(u.size)
         .bind(now)
+        .bind(for_person_id)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
+    /// A stored upload (for staff uploads, with the person it was made for).
     pub async fn upload(&self, id: &str) -> DbResult<Option<UploadRow>> {
-        let row =
-            sqlx::query("SELECT user_id, kind, blob_key, content_type FROM uploads WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT user_id, kind, blob_key, content_type, for_person_id FROM uploads WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| {
             Ok(UploadRow {
                 user_id: r.try_get("user_id")?,
                 kind: r.try_get("kind")?,
                 blob_key: r.try_get("blob_key")?,
                 content_type: r.try_get("content_type")?,
+                for_person_id: r.try_get("for_person_id")?,
             })
         })
         .transpose()
@@ -265,9 +284,11 @@ impl Store {
         Ok(())
     }
 
+    /// A stored challenge (for one issued to staff, with the person it is for).
     pub async fn challenge(&self, id: &str) -> DbResult<Option<ChallengeRow>> {
         let row = sqlx::query(
-            "SELECT user_id, expires_at, passed_at, submitted_at FROM liveness_challenges WHERE id = $1",
+            "SELECT user_id, for_person_id, expires_at, passed_at, submitted_at
+             FROM liveness_challenges WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -275,6 +296,7 @@ impl Store {
         row.map(|r| {
             Ok(ChallengeRow {
                 user_id: r.try_get("user_id")?,
+                for_person_id: r.try_get("for_person_id")?,
                 expires_at: r.try_get("expires_at")?,
                 passed_at: r.try_get("passed_at")?,
                 submitted_at: r.try_get("submitted_at")?,
@@ -324,57 +346,6 @@ impl Store {
     }
 
     // ---- reviewers ----------------------------------------------------------------------
-
-    /// One page of submissions with `status` in `reviewer_id`'s districts, oldest first, and the
-    /// total count.
-    pub async fn review_queue(
-        &self,
-        reviewer_id: &str,
-        status: &str,
-        limit: i64,
-        offset: i64,
-    ) -> DbResult<(Vec<QueueRow>, i64)> {
-        let rows = sqlx::query(
-            "SELECT s.id, s.status, s.created_at, s.year, p.category, p.district, p.name
-             FROM submissions s
-             JOIN roster_people p ON p.id = s.person_id
-             JOIN user_districts d ON d.user_id = $1 AND d.district = p.district
-             WHERE s.status = $2
-             ORDER BY s.created_at, s.id LIMIT $3 OFFSET $4",
-        )
-        .bind(reviewer_id)
-        .bind(status)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await?;
-        let total: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM submissions s
-             JOIN roster_people p ON p.id = s.person_id
-             JOIN user_districts d ON d.user_id = $1 AND d.district = p.district
-             WHERE s.status = $2",
-        )
-        .bind(reviewer_id)
-        .bind(status)
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("n")?;
-        let items = rows
-            .iter()
-            .map(|r| {
-                Ok(QueueRow {
-                    id: r.try_get("id")?,
-                    status: r.try_get("status")?,
-                    created_at: r.try_get("created_at")?,
-                    year: r.try_get("year")?,
-                    category: r.try_get("category")?,
-                    district: r.try_get("district")?,
-                    name: r.try_get("name")?,
-                })
-            })
-            .collect::<DbResult<Vec<_>>>()?;
-        Ok((items, total))
-    }
 
     /// A submission, if it exists and its person lives in one of `reviewer_id`'s districts.
     pub async fn submission_for_reviewer(
@@ -435,23 +406,17 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if sub != 1 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        let review = sqlx::query(
-            "UPDATE reviews SET status = $3, updated_at = $4
-             WHERE person_id = $1 AND year = $2 AND status = $5",
-        )
-        .bind(d.person_id)
-        .bind(d.year)
-        .bind(d.new_review_status)
-        .bind(d.now)
-        .bind(d.old_review_status)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if review != 1 {
+        if sub != 1
+            || !set_review_status(
+                &mut tx,
+                d.person_id,
+                d.year,
+                d.old_review_status,
+                d.new_review_status,
+                d.now,
+            )
+            .await?
+        {
             tx.rollback().await?;
             return Ok(false);
         }
@@ -467,18 +432,6 @@ impl Store {
             .await?;
         row.map(|r| r.try_get("phone")).transpose()
     }
-}
-
-/// One line of the review queue.
-#[derive(Debug, Clone)]
-pub struct QueueRow {
-    pub id: String,
-    pub status: String,
-    pub created_at: i64,
-    pub year: i64,
-    pub category: String,
-    pub district: String,
-    pub name: String,
 }
 
 /// A submission as a reviewer sees it.
@@ -556,44 +509,20 @@ pub(super) async fn submission_statements(
     }
     // The review row, if this is the person's first step this year (no-op otherwise): created
     // with the status the caller saw, so the compare-and-set below decides.
-    sqlx::query(
-        "INSERT INTO reviews (person_id, year, status, draft, updated_at)
-         VALUES ($1, $2, $3, NULL, $4) ON CONFLICT (person_id, year) DO NOTHING",
+    ensure_review_row(tx, s.person_id, s.year, s.old_review_status, s.now).await?;
+    if !set_review_status(
+        tx,
+        s.person_id,
+        s.year,
+        s.old_review_status,
+        s.new_review_status,
+        s.now,
     )
-    .bind(s.person_id)
-    .bind(s.year)
-    .bind(s.old_review_status)
-    .bind(s.now)
-    .execute(&mut *tx)
-    .await?;
-    let status_set = sqlx::query(
-        "UPDATE reviews SET status = $3, updated_at = $4
-         WHERE person_id = $1 AND year = $2 AND status = $5",
-    )
-    .bind(s.person_id)
-    .bind(s.year)
-    .bind(s.new_review_status)
-    .bind(s.now)
-    .bind(s.old_review_status)
-    .execute(&mut *tx)
     .await?
-    .rows_affected();
-    if status_set != 1 {
+    {
         return Ok(SubmitOutcome::StatusChanged);
     }
-    let used = if s.special_population {
-        1
-    } else {
-        sqlx::query(
-            "UPDATE liveness_challenges SET submitted_at = $2 WHERE id = $1 AND submitted_at IS NULL",
-        )
-        .bind(s.liveness_challenge_id)
-        .bind(s.now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-    };
-    if used != 1 {
+    if !s.special_population && !use_challenge(tx, s.liveness_challenge_id, s.now).await? {
         return Ok(SubmitOutcome::ChallengeUsed);
     }
     sqlx::query(
@@ -628,4 +557,68 @@ pub(super) async fn submission_statements(
         .execute(&mut *tx)
         .await?;
     Ok(SubmitOutcome::Created(s.response.to_owned()))
+}
+
+/// Creates the person's review row for `year` with `status` if there is none (no-op
+/// otherwise), so that a compare-and-set on the status the caller saw decides.
+pub(super) async fn ensure_review_row(
+    conn: &mut sqlx::AnyConnection,
+    person_id: &str,
+    year: i64,
+    status: &str,
+    now: i64,
+) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO reviews (person_id, year, status, draft, updated_at)
+         VALUES ($1, $2, $3, NULL, $4) ON CONFLICT (person_id, year) DO NOTHING",
+    )
+    .bind(person_id)
+    .bind(year)
+    .bind(status)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets the review's status to `new_status` if it is still `old_status` (compare-and-set).
+/// Returns whether it was set (false: it changed meanwhile, nothing written).
+pub(super) async fn set_review_status(
+    conn: &mut sqlx::AnyConnection,
+    person_id: &str,
+    year: i64,
+    old_status: &str,
+    new_status: &str,
+    now: i64,
+) -> DbResult<bool> {
+    let n = sqlx::query(
+        "UPDATE reviews SET status = $3, updated_at = $4
+         WHERE person_id = $1 AND year = $2 AND status = $5",
+    )
+    .bind(person_id)
+    .bind(year)
+    .bind(new_status)
+    .bind(now)
+    .bind(old_status)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Marks a liveness challenge used by a submission, once. Returns false if it was used before.
+pub(super) async fn use_challenge(
+    conn: &mut sqlx::AnyConnection,
+    challenge_id: &str,
+    now: i64,
+) -> DbResult<bool> {
+    let n = sqlx::query(
+        "UPDATE liveness_challenges SET submitted_at = $2 WHERE id = $1 AND submitted_at IS NULL",
+    )
+    .bind(challenge_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
 }

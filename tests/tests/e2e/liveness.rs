@@ -9,12 +9,11 @@
 //! Claims are computed in the test with the same models, as the app does on the phone.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use models::{FaceModels, IdentityConfig, LivenessRunner};
 use serde_json::{json, Value};
-use shared::liveness::{Action, ActionAt, ActionSet, ChallengeActions};
+use shared::liveness::{Action, ActionAt, ActionSet};
+use tests::kit::{claims, new_challenge, person_id, upload, upload_reply, valid_form};
 use tests::{read, spawn_with, Backend, ClockExt, Options, Person, Reply, TestApp};
 
 /// `shared/testdata/faces` beside the repository; `None` (the tests say so and pass) without it.
@@ -133,15 +132,6 @@ async fn account(
     (id, token)
 }
 
-async fn person_id(app: &TestApp, p: &Person) -> String {
-    app.store
-        .roster_by_id_number(&p.id_number)
-        .await
-        .expect("roster")
-        .expect("in roster")
-        .id
-}
-
 /// A veteran of `category` in the roster with an account; returns the token.
 async fn veteran(app: &TestApp, n: u32, category: &str) -> (Person, String) {
     let mut p = Person::new(n);
@@ -165,39 +155,6 @@ async fn admin(app: &TestApp) -> String {
 
 // ---- uploads and evidence --------------------------------------------------------------------
 
-const BOUNDARY: &str = "zyLivenessBoundary0b1c2d3e4f";
-
-async fn upload(app: &TestApp, token: &str, kind: &str, file: &[u8]) -> Reply {
-    let mut body = format!(
-        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let res = app
-        .client
-        .post(app.url("/api/v1/uploads"))
-        .bearer_auth(token)
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("request");
-    read(res).await
-}
-
-async fn upload_id(app: &TestApp, token: &str, kind: &str, file: &[u8]) -> String {
-    let r = upload(app, token, kind, file).await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.json()["upload_id"]
-        .as_str()
-        .expect("upload_id")
-        .to_owned()
-}
-
 /// Uploads every frame as `liveness_frame` (two at a time); ids in the frames' order.
 async fn upload_frames(app: &TestApp, token: &str, frames: &[(u64, PathBuf)]) -> Vec<String> {
     let mut ids = Vec::with_capacity(frames.len());
@@ -207,7 +164,7 @@ async fn upload_frames(app: &TestApp, token: &str, frames: &[(u64, PathBuf)]) ->
             .map(|(_, path)| {
                 let (app, token) = (app.clone(), token.to_owned());
                 let bytes = std::fs::read(path).expect("frame");
-                tokio::spawn(async move { upload_id(&app, &token, "liveness_frame", &bytes).await })
+                tokio::spawn(async move { upload(&app, &token, "liveness_frame", &bytes).await })
             })
             .collect();
         for t in tasks {
@@ -219,7 +176,7 @@ async fn upload_frames(app: &TestApp, token: &str, frames: &[(u64, PathBuf)]) ->
 
 /// Sets `photo` as `p`'s reference photo through the admin route.
 async fn set_reference(app: &TestApp, admin: &str, p: &Person, photo: &Path) {
-    let id = upload_id(
+    let id = upload(
         app,
         admin,
         "reference_photo",
@@ -240,16 +197,7 @@ async fn set_reference(app: &TestApp, admin: &str, p: &Person, photo: &Path) {
 }
 
 async fn challenge(app: &TestApp, token: &str) -> (String, Vec<Action>) {
-    let r = app
-        .send_json(
-            reqwest::Method::POST,
-            "/api/v1/liveness/challenges",
-            &json!({}),
-            Some(token),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    let v = r.json();
+    let v = new_challenge(app, token).await;
     (
         v["challenge_id"].as_str().expect("id").to_owned(),
         serde_json::from_value(v["actions"].clone()).expect("actions"),
@@ -325,38 +273,6 @@ fn clip_for(faces: &Path, action: Action, person: &str) -> Vec<PathBuf> {
     }
 }
 
-fn models() -> &'static Mutex<FaceModels> {
-    static MODELS: OnceLock<Mutex<FaceModels>> = OnceLock::new();
-    MODELS.get_or_init(|| Mutex::new(FaceModels::load_bundled().expect("models load")))
-}
-
-/// What the app would claim: the actions' completion times as the models see them on these
-/// frames (empty when the session does not pass).
-async fn claims(actions: &[Action], frames: &[(u64, PathBuf)]) -> Vec<ActionAt> {
-    let actions = ChallengeActions::new(actions.iter().copied()).expect("actions");
-    let frames = frames.to_vec();
-    tokio::task::spawn_blocking(move || {
-        let mut m = models().lock().unwrap_or_else(|e| e.into_inner());
-        let mut runner = LivenessRunner::new(
-            actions,
-            models::detector_config(),
-            IdentityConfig::default(),
-        );
-        for (t, path) in &frames {
-            let img = image::open(path).expect("frame").to_rgb8();
-            let (w, h) = img.dimensions();
-            let frame = models::Frame::new(img.as_raw(), w, h).expect("frame");
-            runner.push(&mut m, &frame, *t).expect("models");
-            if runner.is_finished() {
-                break;
-            }
-        }
-        runner.finish().verdict.done_at
-    })
-    .await
-    .expect("claims task")
-}
-
 /// p07 (or p08) doing the challenge's actions in its order.
 fn frames_for(faces: &Path, actions: &[Action], person: &str) -> Vec<(u64, PathBuf)> {
     splice(
@@ -373,21 +289,6 @@ fn p07_enroll(faces: &Path) -> PathBuf {
 
 fn p08_enroll(faces: &Path) -> PathBuf {
     faces.join("stills/p08/p08_enroll.jpg")
-}
-
-/// A complete, valid form for `p`.
-fn valid_form(p: &Person) -> Value {
-    json!({
-        "basic": {
-            "name": p.name, "id_number": p.id_number, "political_status": "masses",
-            "phone": p.phone(), "emergency_contact_name": "张三",
-            "emergency_contact_phone": "15800000000", "placement_region": "110101",
-            "residence_region": "110101", "residence_address": "幸福路1号院2号楼3单元401",
-            "foreign_nationality": false, "social_organization": false, "living_difficulty": false
-        },
-        "party": {"is_member": false},
-        "rewards": {"rewarded": false, "party_discipline": false, "criminal_penalty": false}
-    })
 }
 
 fn tiny_jpeg() -> Vec<u8> {
@@ -464,8 +365,8 @@ async fn happy_path_passes_then_submits(app: TestApp, faces: PathBuf) {
     // The passed challenge carries the submission.
     let form = json!({
         "form": valid_form(&p),
-        "id_front_upload": upload_id(&app, &token, "id_front", &tiny_jpeg()).await,
-        "id_back_upload": upload_id(&app, &token, "id_back", &tiny_jpeg()).await,
+        "id_front_upload": upload(&app, &token, "id_front", &tiny_jpeg()).await,
+        "id_back_upload": upload(&app, &token, "id_back", &tiny_jpeg()).await,
         "liveness_challenge_id": id,
     });
     let r = submit(&app, &token, "live-1", &form).await;
@@ -474,18 +375,7 @@ async fn happy_path_passes_then_submits(app: TestApp, faces: PathBuf) {
     let sid = r.json()["submission_id"].as_str().unwrap().to_owned();
 
     // The reviewer sees the frames and the score.
-    let (_, reviewer) = account(
-        &app,
-        shared::api::accounts::Role::Reviewer,
-        None,
-        "13700000008",
-    )
-    .await;
-    let d = app
-        .get(&format!("/api/v1/submissions/{sid}"), Some(&reviewer))
-        .await;
-    assert_eq!(d.status, 200, "{}", d.text);
-    let d = d.json();
+    let d = reviewer_view(&app, &sid).await;
     assert_eq!(d["special_population"], false);
     assert!(d["newspaper_photo_upload"].is_null());
     let frames_seen: Vec<String> = serde_json::from_value(d["liveness_frames"].clone()).unwrap();
@@ -496,6 +386,17 @@ async fn happy_path_passes_then_submits(app: TestApp, faces: PathBuf) {
     let audit = app.store.audit_recent(50).await.unwrap();
     assert!(audit.iter().any(|a| a.event == "reference_photo_set"));
     assert!(audit.iter().any(|a| a.event == "liveness_evidence"));
+}
+
+/// Submission `sid` as a reviewer of district 110101 sees it (a new reviewer account).
+async fn reviewer_view(app: &TestApp, sid: &str) -> Value {
+    let role = shared::api::accounts::Role::Reviewer;
+    let (_, reviewer) = account(app, role, None, "13700000008").await;
+    let d = app
+        .get(&format!("/api/v1/submissions/{sid}"), Some(&reviewer))
+        .await;
+    assert_eq!(d.status, 200, "{}", d.text);
+    d.json()
 }
 
 async fn wrong_order_and_still_photo_fail(app: TestApp, faces: PathBuf) {
@@ -540,7 +441,7 @@ async fn wrong_order_and_still_photo_fail(app: TestApp, faces: PathBuf) {
     let mut frames = Vec::new();
     let mut ids = Vec::new();
     for k in 0..23u64 {
-        ids.push(upload_id(&app, &token, "liveness_frame", &photo).await);
+        ids.push(upload(&app, &token, "liveness_frame", &photo).await);
         frames.push((k * 500, p07_enroll(&faces)));
     }
     let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &[])).await;
@@ -578,9 +479,9 @@ async fn another_persons_face_is_counted_and_opens_special_population(
     let person = person_id(&app, &p).await;
     assert_eq!(app.store.face_mismatches(&person, 2025).await.unwrap(), 1);
 
-    let front = upload_id(&app, &token, "id_front", &tiny_jpeg()).await;
-    let back = upload_id(&app, &token, "id_back", &tiny_jpeg()).await;
-    let newspaper = upload_id(&app, &token, "newspaper_photo", &tiny_jpeg()).await;
+    let front = upload(&app, &token, "id_front", &tiny_jpeg()).await;
+    let back = upload(&app, &token, "id_back", &tiny_jpeg()).await;
+    let newspaper = upload(&app, &token, "newspaper_photo", &tiny_jpeg()).await;
     let special = |newspaper: &str, challenge: &str| {
         json!({"form": valid_form(&p), "id_front_upload": front, "id_back_upload": back,
                "liveness_challenge_id": challenge, "newspaper_photo_upload": newspaper})
@@ -623,18 +524,7 @@ async fn another_persons_face_is_counted_and_opens_special_population(
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.json()["status"], "special_check_pending");
     let sid = r.json()["submission_id"].as_str().unwrap().to_owned();
-    let (_, reviewer) = account(
-        &app,
-        shared::api::accounts::Role::Reviewer,
-        None,
-        "13700000008",
-    )
-    .await;
-    let d = app
-        .get(&format!("/api/v1/submissions/{sid}"), Some(&reviewer))
-        .await;
-    assert_eq!(d.status, 200, "{}", d.text);
-    let d = d.json();
+    let d = reviewer_view(&app, &sid).await;
     assert_eq!(d["special_population"], true);
     assert_eq!(d["newspaper_photo_upload"], newspaper);
     assert_eq!(
@@ -653,14 +543,14 @@ async fn another_persons_face_is_counted_and_opens_special_population(
             .await
             .unwrap();
     }
-    let newspaper_q = upload_id(&app, &token_q, "newspaper_photo", &tiny_jpeg()).await;
+    let newspaper_q = upload(&app, &token_q, "newspaper_photo", &tiny_jpeg()).await;
     let r = submit(
         &app,
         &token_q,
         "np-q",
         &json!({"form": valid_form(&q),
-                "id_front_upload": upload_id(&app, &token_q, "id_front", &tiny_jpeg()).await,
-                "id_back_upload": upload_id(&app, &token_q, "id_back", &tiny_jpeg()).await,
+                "id_front_upload": upload(&app, &token_q, "id_front", &tiny_jpeg()).await,
+                "id_back_upload": upload(&app, &token_q, "id_back", &tiny_jpeg()).await,
                 "newspaper_photo_upload": newspaper_q}),
     )
     .await;
@@ -709,9 +599,9 @@ async fn bad_requests_expiry_and_ownership(app: TestApp, faces: PathBuf) {
     let (_, token) = veteran(&app, 1, "military_retiree").await;
     let (_, other) = veteran(&app, 2, "military_retiree").await;
     let frame = std::fs::read(faces.join("stills/p07/p07_enroll.jpg")).unwrap();
-    let mine = upload_id(&app, &token, "liveness_frame", &frame).await;
-    let front = upload_id(&app, &token, "id_front", &tiny_jpeg()).await;
-    let theirs = upload_id(&app, &other, "liveness_frame", &frame).await;
+    let mine = upload(&app, &token, "liveness_frame", &frame).await;
+    let front = upload(&app, &token, "id_front", &tiny_jpeg()).await;
+    let theirs = upload(&app, &other, "liveness_frame", &frame).await;
     let (id, _) = challenge(&app, &token).await;
 
     // Someone else's challenge, or none: 404.
@@ -780,7 +670,7 @@ async fn bad_requests_expiry_and_ownership(app: TestApp, faces: PathBuf) {
         .expect_problem(409, "challenge_used");
 
     // Veterans cannot upload reference photos, and only admins set them.
-    let r = upload(&app, &token, "reference_photo", &frame).await;
+    let r = upload_reply(&app, &token, "reference_photo", &frame).await;
     r.expect_problem(422, "invalid_fields");
     assert_eq!(r.field_codes(), vec!["kind:upload_kind_not_allowed"]);
     let admin = admin(&app).await;

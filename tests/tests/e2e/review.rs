@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use shared::form::ReviewFormDraft;
 use shared::liveness::{Action, ActionSet};
+use tests::kit::{self, new_challenge, passed_challenge, person_id, valid_form};
 use tests::{
     on_both_backends, read, spawn_with, test_today, Backend, ClockExt, Options, Person, Reply,
     TestApp, PASSWORD,
@@ -30,21 +31,6 @@ on_both_backends!(
 );
 
 const SUBMITTED: &str = "您的年度登记已经提交审核,请于10个工作日后查看年度登记审核是否通过";
-
-/// A complete, valid form for `p` (photos and liveness come from the submission's own fields).
-fn valid_form(p: &Person) -> Value {
-    json!({
-        "basic": {
-            "name": p.name, "id_number": p.id_number, "political_status": "masses",
-            "phone": p.phone(), "emergency_contact_name": "张三",
-            "emergency_contact_phone": "15800000000", "placement_region": "110101",
-            "residence_region": "110101", "residence_address": "幸福路1号院2号楼3单元401",
-            "foreign_nationality": false, "social_organization": false, "living_difficulty": false
-        },
-        "party": {"is_member": false},
-        "rewards": {"rewarded": false, "party_discipline": false, "criminal_penalty": false}
-    })
-}
 
 /// Registers `p` and logs in.
 async fn veteran(app: &TestApp, p: &Person) -> String {
@@ -78,19 +64,7 @@ fn multipart(kind: Option<&str>, file: Option<&[u8]>) -> Vec<u8> {
 }
 
 async fn upload_raw(app: &TestApp, token: &str, body: Vec<u8>) -> Reply {
-    let res = app
-        .client
-        .post(app.url("/api/v1/uploads"))
-        .bearer_auth(token)
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("request");
-    read(res).await
+    kit::post_multipart(app, "/api/v1/uploads", token, BOUNDARY, body).await
 }
 
 /// Uploads `file` as `kind`; returns the upload id (panics unless 201).
@@ -154,33 +128,6 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-async fn new_challenge(app: &TestApp, token: &str) -> Value {
-    let r = app
-        .send_json(
-            reqwest::Method::POST,
-            "/api/v1/liveness/challenges",
-            &json!({}),
-            Some(token),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.json()
-}
-
-/// A challenge of the caller, marked passed now (test-only store function).
-async fn passed_challenge(app: &TestApp, token: &str) -> String {
-    let id = new_challenge(app, token).await["challenge_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(app
-        .store
-        .test_only_mark_challenge_passed(&id, app.clock.now_unix())
-        .await
-        .unwrap());
-    id
-}
-
 async fn submit(app: &TestApp, token: &str, key: Option<&str>, body: &Value) -> Reply {
     let mut req = app
         .client
@@ -191,15 +138,6 @@ async fn submit(app: &TestApp, token: &str, key: Option<&str>, body: &Value) -> 
         req = req.header("Idempotency-Key", k);
     }
     read(req.send().await.expect("request")).await
-}
-
-async fn person_id(app: &TestApp, p: &Person) -> String {
-    app.store
-        .roster_by_id_number(&p.id_number)
-        .await
-        .unwrap()
-        .expect("in roster")
-        .id
 }
 
 async fn current_review_has_window_status_prefill_and_consequences(app: TestApp) {
@@ -764,27 +702,8 @@ async fn one_user_cannot_use_another_users_evidence(app: TestApp) {
 
 /// A reviewer for `districts`; returns (user id, token).
 async fn reviewer(app: &TestApp, phone: &str, districts: &[&str]) -> (String, String) {
-    let id = server::tokens::new_id();
-    let hash = app.state.passwords.hash(PASSWORD).await.unwrap();
-    app.store
-        .insert_user(
-            &server::store::NewUser {
-                id: id.clone(),
-                role: shared::api::accounts::Role::Reviewer,
-                person_id: None,
-                name: "审核员".to_owned(),
-                id_number: None,
-                phone: phone.to_owned(),
-                password_hash: hash,
-                id_valid_from: None,
-                id_valid_to: None,
-                districts: districts.iter().map(|d| d.to_string()).collect(),
-            },
-            app.clock.now_unix(),
-        )
-        .await
-        .unwrap();
-    (id, app.token(phone, PASSWORD).await)
+    let role = shared::api::accounts::Role::Reviewer;
+    kit::staff_named(app, role, "审核员", phone, districts).await
 }
 
 /// Submits a complete review for `p` (logged in as `token`); returns the 201 body.

@@ -18,19 +18,17 @@
 //! Without `shared/testdata/faces` the test says so and passes (as `liveness.rs` does).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
 
-use app::api::liveness::ActionAt;
 use app::api::staff::{ConfirmationRequest, PeopleQuery, ReviewerApi, StaffApi, StaffUploadKind};
 use app::api::{AccountsApi, ApiError, CaptchaAnswer, HttpClient, LoginRequest, Token};
 use app::drafts::StaticKey;
 use app::staff_queue::{StaffOp, StaffStore};
-use models::{FaceModels, IdentityConfig, LivenessRunner};
 use shared::api::accounts::Role;
 use shared::error::UserError;
 use shared::form::ReviewFormDraft;
-use shared::liveness::{Action, ActionSet, ChallengeActions};
-use tests::{kit, spawn_with, Backend, Options, Person, TestApp, PASSWORD};
+use shared::liveness::{Action, ActionSet};
+use tests::kit::{self, claims, person_id};
+use tests::{spawn_with, Backend, Options, Person, TestApp, PASSWORD};
 
 macro_rules! staff_app_tests {
     ($($name:ident),* $(,)?) => {
@@ -151,45 +149,6 @@ fn frames_for(faces: &Path, actions: &[Action]) -> Vec<(u64, PathBuf)> {
         .enumerate()
         .map(|(k, p)| (k as u64 * 133, p))
         .collect()
-}
-
-fn models() -> &'static Mutex<FaceModels> {
-    static MODELS: OnceLock<Mutex<FaceModels>> = OnceLock::new();
-    MODELS.get_or_init(|| Mutex::new(FaceModels::load_bundled().expect("models load")))
-}
-
-/// What the tablet claims: the actions' completion times as the on-device models see them.
-async fn claims(actions: &[Action], frames: &[(u64, PathBuf)]) -> Vec<ActionAt> {
-    let actions = ChallengeActions::new(actions.iter().copied()).expect("actions");
-    let frames = frames.to_vec();
-    blocking(move || {
-        let mut m = models().lock().unwrap_or_else(|e| e.into_inner());
-        let mut runner = LivenessRunner::new(
-            actions,
-            models::detector_config(),
-            IdentityConfig::default(),
-        );
-        for (t, path) in &frames {
-            let img = image::open(path).expect("frame").to_rgb8();
-            let (w, h) = img.dimensions();
-            let frame = models::Frame::new(img.as_raw(), w, h).expect("frame");
-            runner.push(&mut m, &frame, *t).expect("models");
-            if runner.is_finished() {
-                break;
-            }
-        }
-        runner.finish().verdict.done_at
-    })
-    .await
-}
-
-async fn person_id(app: &TestApp, p: &Person) -> String {
-    app.store
-        .roster_by_id_number(&p.id_number)
-        .await
-        .expect("roster")
-        .expect("in roster")
-        .id
 }
 
 fn all_files(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
