@@ -249,6 +249,13 @@ impl LivenessUi {
         self.inner.borrow().offline_capture.clone()
     }
 
+    /// Test support: stands in for a passed offline attempt (the face models and recorded
+    /// frames are not needed to test what happens after it).
+    #[doc(hidden)]
+    pub fn set_offline_capture_for_test(&self, capture: OfflineCapture) {
+        self.inner.borrow_mut().offline_capture = Some(capture);
+    }
+
     /// Starts loading the face models in the background (e.g. when the wizard opens).
     pub fn preload_models(&self) {
         self.inner.borrow().models.preload();
@@ -325,29 +332,10 @@ impl LivenessUi {
             self.page(|p| p.set_status("登录已过期,请重新登录".into()));
             return;
         };
-        let cancel = Arc::new(AtomicBool::new(false));
-        {
-            let mut inner = self.inner.borrow_mut();
-            inner.cancel = cancel.clone();
-            inner.running = true;
-            inner.outcome = None;
-        }
-        self.page(|p| {
-            p.set_stage("loading".into());
-            p.set_status(
-                if models.load_time().is_some() {
-                    "正在获取核验动作…"
-                } else {
-                    "正在加载人脸识别模型…"
-                }
-                .into(),
-            );
-            p.set_has_photo(false);
-            p.set_has_reference_photo(false);
-            p.set_has_preview(false);
-            p.set_hint("".into());
-            p.set_special_available(false);
-            p.set_help("".into());
+        let cancel = self.begin_attempt(if models.load_time().is_some() {
+            "正在获取核验动作…"
+        } else {
+            "正在加载人脸识别模型…"
         });
         let mirrored = source.mirrored();
         let job = {
@@ -399,38 +387,7 @@ impl LivenessUi {
                 (r, category, reference)
             }
         };
-        match runner {
-            Runner::Inline => {
-                let expires = RefCell::new(None);
-                let me = self.clone();
-                let mut apply = |s: Step| me.show_step(s, &expires);
-                let result = job(&mut apply);
-                self.done(result);
-            }
-            Runner::Background => {
-                let window = self.window.clone();
-                let (tx, rx) = futures_channel::oneshot::channel::<Finished>();
-                std::thread::spawn(move || {
-                    let mut send = |s: Step| {
-                        let window = window.clone();
-                        let _ = slint::invoke_from_event_loop(move || {
-                            if let Some(w) = window.upgrade() {
-                                show_step_on(&w, s, &mut None);
-                            }
-                        });
-                    };
-                    let _ = tx.send(job(&mut send));
-                });
-                let weak = Rc::downgrade(self);
-                let _ = slint::spawn_local(async move {
-                    if let Ok(result) = rx.await {
-                        if let Some(me) = weak.upgrade() {
-                            me.done(result);
-                        }
-                    }
-                });
-            }
-        }
+        self.run_job(runner, job);
     }
 
     /// Assisted mode: the cached challenge, the camera and the models, nothing sent. A passed
@@ -451,6 +408,18 @@ impl LivenessUi {
                 inner.models.clone(),
             )
         };
+        let cancel = self.begin_attempt("正在加载人脸识别模型…");
+        let mirrored = source.mirrored();
+        let job = move |on_step: &mut dyn FnMut(Step)| -> Finished {
+            let r = offline_attempt(&challenge, &models, &source, cancel, mirrored, on_step);
+            (r, String::new(), None)
+        };
+        self.run_job(runner, job);
+    }
+
+    /// Marks an attempt as running (a fresh cancel flag, no outcome or capture yet) and shows
+    /// the loading stage with `status`. Returns the attempt's cancel flag.
+    fn begin_attempt(&self, status: &str) -> Arc<AtomicBool> {
         let cancel = Arc::new(AtomicBool::new(false));
         {
             let mut inner = self.inner.borrow_mut();
@@ -461,7 +430,7 @@ impl LivenessUi {
         }
         self.page(|p| {
             p.set_stage("loading".into());
-            p.set_status("正在加载人脸识别模型…".into());
+            p.set_status(status.into());
             p.set_has_photo(false);
             p.set_has_reference_photo(false);
             p.set_has_preview(false);
@@ -469,11 +438,16 @@ impl LivenessUi {
             p.set_special_available(false);
             p.set_help("".into());
         });
-        let mirrored = source.mirrored();
-        let job = move |on_step: &mut dyn FnMut(Step)| -> Finished {
-            let r = offline_attempt(&challenge, &models, &source, cancel, mirrored, on_step);
-            (r, String::new(), None)
-        };
+        cancel
+    }
+
+    /// Runs an attempt's `job` with `runner`: inline (tests), or on a thread whose steps are
+    /// shown on the UI thread as they come; [`LivenessUi::done`] gets the result.
+    fn run_job(
+        self: &Rc<Self>,
+        runner: Runner,
+        job: impl FnOnce(&mut dyn FnMut(Step)) -> Finished + Send + 'static,
+    ) {
         match runner {
             Runner::Inline => {
                 let expires = RefCell::new(None);
@@ -720,20 +694,7 @@ impl LivenessUi {
                 Err(e) => me.page(|p| p.set_status(e.message().into())),
             }
         };
-        match runner {
-            Runner::Inline => done(job()),
-            Runner::Background => {
-                let (tx, rx) = futures_channel::oneshot::channel();
-                std::thread::spawn(move || {
-                    let _ = tx.send(job());
-                });
-                let _ = slint::spawn_local(async move {
-                    if let Ok(v) = rx.await {
-                        done(v);
-                    }
-                });
-            }
-        }
+        runner.run(job, done);
     }
 }
 

@@ -49,7 +49,9 @@ impl std::fmt::Debug for QueuedPhoto {
     }
 }
 
-mod b64 {
+/// Bytes as base64 in a sealed record (`#[serde(with = "crate::queue::b64")]`): the submission
+/// queue's photos and the staff store's blobs.
+pub(crate) mod b64 {
     use base64::Engine as _;
     use serde::{Deserialize, Deserializer, Serializer};
 

@@ -38,14 +38,19 @@
 //! order), `staff/{user}/op/{op_id}` (one op with its photos and state). An op is written before
 //! the index names it, and the index is rewritten without it before the op is deleted, so a
 //! crash leaves at worst an unreferenced record, never a referenced one missing.
+//! An assisted review in progress (代为年审, not yet queued) is saved on every change under
+//! `staff/{user}/assisted/{person}/{year}/form` and `…/photo/{wizard key}`, apart from the staff
+//! member's own drafts, and deleted when it is queued or discarded.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rand::Rng;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use shared::form::ReviewFormDraft;
+use shared::name::PersonName;
 
 use crate::api::liveness::{is_path_safe, ActionAt, EvidenceFrame, EvidenceRequest};
 use crate::api::review::is_transient;
@@ -55,6 +60,7 @@ use crate::api::staff::{
 };
 use crate::api::{AccountsApi, ApiError, Token};
 use crate::drafts::{DraftError, DraftStore, KeyStore};
+use crate::queue::QueuedPhoto;
 
 /// A refreshed challenge is reused while it has at least this long to live.
 const CHALLENGE_MIN_LEFT_HOURS: i64 = 24;
@@ -243,26 +249,10 @@ pub struct RefreshReport {
 
 // ---- sealed records ---------------------------------------------------------------------------
 
-mod b64 {
-    use base64::Engine as _;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(v))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let s = String::deserialize(d)?;
-        base64::engine::general_purpose::STANDARD
-            .decode(s)
-            .map_err(serde::de::Error::custom)
-    }
-}
-
 /// A photo with its upload id once uploaded.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Blob {
-    #[serde(with = "b64")]
+    #[serde(with = "crate::queue::b64")]
     bytes: Vec<u8>,
     upload_id: Option<String>,
 }
@@ -316,6 +306,11 @@ struct StoredOp {
     message: Option<String>,
     conflict: Option<Conflict>,
     state_at: Option<String>,
+    /// The person's masked name when the op was queued, for when they leave the cached list
+    /// (e.g. a refresh after they submitted on their own phone). Empty in ops queued before
+    /// this field existed.
+    #[serde(default)]
+    masked_name: String,
     payload: Payload,
 }
 
@@ -437,20 +432,26 @@ impl StaffStore {
             .collect()
     }
 
-    fn masked_name(&self, cache: &Cache, person_id: &str) -> String {
+    /// The person's masked name: from the cached list, else the cached detail, else `kept` (the
+    /// name captured when the op was queued); empty when none of them knows it.
+    fn masked_name(&self, cache: &Cache, person_id: &str, kept: &str) -> String {
         cache
             .people
             .iter()
             .find(|p| p.person_id == person_id)
             .map(|p| p.masked_name.clone())
-            .unwrap_or_default()
+            .or_else(|| {
+                let detail = cache.details.get(person_id)?;
+                PersonName::parse(&detail.name).ok().map(|n| n.masked())
+            })
+            .unwrap_or_else(|| kept.to_owned())
     }
 
     fn summary(&self, cache: &Cache, op: &StoredOp) -> QueuedOpSummary {
         QueuedOpSummary {
             op_id: op.op_id.clone(),
             person_id: op.person_id.clone(),
-            masked_name: self.masked_name(cache, &op.person_id),
+            masked_name: self.masked_name(cache, &op.person_id, &op.masked_name),
             kind: kind_static(&op.kind),
             label_zh: op.label_zh.clone(),
             created_at: op.created_at.clone(),
@@ -464,7 +465,7 @@ impl StaffStore {
         ConflictRecord {
             op_id: op.op_id.clone(),
             person_id: op.person_id.clone(),
-            masked_name: self.masked_name(cache, &op.person_id),
+            masked_name: self.masked_name(cache, &op.person_id, &op.masked_name),
             kind: kind_static(&op.kind),
             label_zh: op.label_zh.clone(),
             message: op.message.clone().unwrap_or_default(),
@@ -601,6 +602,79 @@ impl StaffStore {
         self.load_cache().challenges.remove(person_id)
     }
 
+    // ---- assisted-review drafts ---------------------------------------------------------------
+
+    /// The record key of an assisted review's draft part: `staff/{user}/assisted/{person}/{year}/{part}`
+    /// (`form`, or `photo/{wizard key}` for an ID-card photo). Apart from the staff member's own
+    /// drafts (`draft/…`, `photo/…`), keyed by staff user, person and year. `None` for a person
+    /// id that could not be a path segment.
+    fn assisted_key(&self, person_id: &str, year: i32, part: &str) -> Option<Vec<u8>> {
+        is_path_safe(person_id).then(|| self.key(&format!("assisted/{person_id}/{year}/{part}")))
+    }
+
+    /// Saves the state of an assisted review in progress (replacing the previous one), sealed
+    /// and flushed like every record here.
+    pub fn save_assisted_draft<T: Serialize>(
+        &self,
+        person_id: &str,
+        year: i32,
+        draft: &T,
+    ) -> Result<(), StaffStoreError> {
+        let key = self
+            .assisted_key(person_id, year, "form")
+            .ok_or_else(|| invalid("person_unknown", "人员信息有误,请重新选择"))?;
+        Ok(self.store.save_record(&key, draft)?)
+    }
+
+    /// The saved state of an assisted review in progress, if any (a record that does not open
+    /// counts as none).
+    pub fn assisted_draft<T: DeserializeOwned>(&self, person_id: &str, year: i32) -> Option<T> {
+        let key = self.assisted_key(person_id, year, "form")?;
+        self.store.load_record(&key).ok().flatten()
+    }
+
+    /// Keeps (`Some`) or forgets (`None`) one ID-card photo of an assisted review in progress,
+    /// under its wizard key (e.g. `basic.id_front_photo`), as the veteran's own photos are kept.
+    pub fn set_assisted_photo(
+        &self,
+        person_id: &str,
+        year: i32,
+        key: &str,
+        photo: Option<&QueuedPhoto>,
+    ) -> Result<(), StaffStoreError> {
+        let record = self
+            .assisted_key(person_id, year, &format!("photo/{key}"))
+            .ok_or_else(|| invalid("person_unknown", "人员信息有误,请重新选择"))?;
+        match photo {
+            Some(p) => self.store.save_record(&record, p)?,
+            None => self.store.delete_record(&record)?,
+        }
+        Ok(())
+    }
+
+    /// One saved ID-card photo of an assisted review in progress.
+    pub fn assisted_photo(&self, person_id: &str, year: i32, key: &str) -> Option<QueuedPhoto> {
+        let record = self.assisted_key(person_id, year, &format!("photo/{key}"))?;
+        self.store.load_record(&record).ok().flatten()
+    }
+
+    /// Forgets an assisted review in progress: its form and the photos under `photo_keys`
+    /// (after it was queued, or when the staff member discards it).
+    pub fn delete_assisted_draft(
+        &self,
+        person_id: &str,
+        year: i32,
+        photo_keys: &[&str],
+    ) -> Result<(), StaffStoreError> {
+        let Some(form) = self.assisted_key(person_id, year, "form") else {
+            return Ok(());
+        };
+        for key in photo_keys {
+            self.set_assisted_photo(person_id, year, key, None)?;
+        }
+        Ok(self.store.delete_record(&form)?)
+    }
+
     // ---- the queue ----------------------------------------------------------------------------
 
     /// Queues `op` and returns its op id (= its `Idempotency-Key`). The op is on disk, sealed,
@@ -704,6 +778,7 @@ impl StaffStore {
                 )
             }
         };
+        let masked_name = self.masked_name(&self.load_cache(), &person_id, "");
         let op = StoredOp {
             op_id: new_op_id(),
             person_id: person_id.clone(),
@@ -715,6 +790,7 @@ impl StaffStore {
             message: None,
             conflict: None,
             state_at: None,
+            masked_name,
             payload,
         };
         let _g = self.guard();
@@ -1181,7 +1257,7 @@ mod tests {
         assert_eq!(store.refresh(&api, &token).unwrap().new_challenges, 0);
         let ids: Vec<String> = store.people().iter().map(|p| p.person_id.clone()).collect();
 
-        api.set_staff_offline(true);
+        api.set_offline(true);
         assert!(store.person(&ids[0]).is_some(), "the cache works offline");
         let a = store.enqueue(assisted(&store, &ids[0])).unwrap();
         assert!(store.offline_challenge(&ids[0]).is_none(), "used up");
@@ -1195,7 +1271,7 @@ mod tests {
         assert_eq!(r.last_error, Some(ApiError::Network));
         assert_eq!(api.staff_write_calls(), 0);
 
-        api.set_staff_offline(false);
+        api.set_offline(false);
         let r = store.sync(&api, &token);
         assert_eq!(r.sent.len(), 3, "{r:?}");
         assert_eq!(r.waiting, 0);
@@ -1299,6 +1375,16 @@ mod tests {
         assert_eq!(c.conflict.as_ref().unwrap().status, "submitted");
         assert!(c.conflict.as_ref().unwrap().detail.contains("提交"));
         assert!(!c.masked_name.is_empty());
+        // The person left the owing list (as after a refresh): the name comes from the cached
+        // detail; with no detail either, from the name kept when the op was queued.
+        let name = c.masked_name.clone();
+        let mut cache = store.load_cache();
+        cache.people.retain(|p| p.person_id != pid);
+        store.save_cache(&cache).unwrap();
+        assert_eq!(store.conflicts()[0].masked_name, name);
+        cache.details.remove(&pid);
+        store.save_cache(&cache).unwrap();
+        assert_eq!(store.conflicts()[0].masked_name, name);
         assert!(store.pending().is_empty());
         let calls = api.staff_write_calls();
         let r = store.sync(&api, &token);
@@ -1359,7 +1445,7 @@ mod tests {
             store.refresh(&api, &token).unwrap();
             let pid = store.people()[0].person_id.clone();
             name = store.person(&pid).unwrap().name;
-            api.set_staff_offline(true);
+            api.set_offline(true);
             store.enqueue(confirmation(&pid)).unwrap();
         }
         let mut bytes = Vec::new();

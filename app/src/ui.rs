@@ -41,7 +41,8 @@ pub enum Runner {
 }
 
 impl Runner {
-    fn run<T: Send + 'static>(
+    /// Runs `job`, then `done` with its result on the UI thread.
+    pub(crate) fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce() -> T + Send + 'static,
         done: impl FnOnce(T) + 'static,
@@ -108,6 +109,32 @@ struct SavedReview {
     /// is reopened without a connection.
     #[serde(default)]
     identity: Option<(String, String)>,
+}
+
+impl SavedReview {
+    /// What is saved of `w`. The masked name and ID are display-only (they come from the
+    /// profile or the staff store's detail); they are not part of the draft.
+    fn of(w: &Wizard) -> SavedReview {
+        let mut values = w.values.clone();
+        values.remove("basic.name");
+        values.remove("basic.id_number");
+        SavedReview {
+            values,
+            step: w.step,
+            reached: w.reached,
+            identity: w.identity.clone(),
+        }
+    }
+
+    /// The wizard on the saved values, at the saved step (clamped to the steps there are).
+    fn into_wizard(self) -> Wizard {
+        let mut w = Wizard::new(self.values);
+        w.reached = self
+            .reached
+            .min(crate::controllers::wizard::STEPS.len() - 1);
+        w.step = self.step.min(w.reached);
+        w
+    }
 }
 
 fn form_row(r: Row) -> FormRow {
@@ -269,6 +296,27 @@ impl Ui {
                 }
             },
         );
+    }
+
+    /// A callback that runs `f` on this UI while it is alive (a weak handle: a callback must not
+    /// keep the window alive).
+    fn act(&self, f: impl Fn(&Ui) + 'static) -> impl FnMut() + 'static {
+        let ui = self.handle_weak();
+        move || {
+            if let Some(ui) = ui.upgrade() {
+                f(&ui);
+            }
+        }
+    }
+
+    /// [`Ui::act`] for a callback with one argument.
+    fn act_with<A>(&self, f: impl Fn(&Ui, A) + 'static) -> impl FnMut(A) + 'static {
+        let ui = self.handle_weak();
+        move |a| {
+            if let Some(ui) = ui.upgrade() {
+                f(&ui, a);
+            }
+        }
     }
 
     fn handle_weak(&self) -> WeakUi {
@@ -788,6 +836,11 @@ impl Ui {
     }
 
     fn save_draft(&self) {
+        if self.is_assisted() {
+            // 代为年审: saved in the tablet's store under the person, not as this user's draft.
+            self.save_assisted_draft();
+            return;
+        }
         let today = self.today();
         let state = self.state.borrow();
         let (Some(w), Some(profile), Some(drafts)) = (
@@ -797,16 +850,7 @@ impl Ui {
         ) else {
             return;
         };
-        // The masked name and ID are display-only; they are not part of the draft.
-        let mut values = w.values.clone();
-        values.remove("basic.name");
-        values.remove("basic.id_number");
-        let saved = SavedReview {
-            values,
-            step: w.step,
-            reached: w.reached,
-            identity: w.identity.clone(),
-        };
+        let saved = SavedReview::of(w);
         let year = state
             .current
             .as_ref()

@@ -15,7 +15,7 @@ use crate::api::review::ChangePhoneRequest;
 use crate::api::{Profile, SmsPurpose};
 use crate::controllers::home::home_view;
 use crate::controllers::liveness::Verified;
-use crate::controllers::wizard::{identity_of, values_from_shared, Values, Wizard, STEPS};
+use crate::controllers::wizard::{identity_of, values_from_shared, Values, Wizard};
 use crate::fields;
 use crate::platform::camera::{Camera, FramesDir};
 use crate::queue::{
@@ -389,12 +389,7 @@ impl Ui {
             .find_map(identity_of)
             .or_else(|| saved.as_ref().and_then(|s| s.identity.clone()));
         let (mut wizard, note) = match saved {
-            Some(s) => {
-                let mut w = Wizard::new(s.values);
-                w.reached = s.reached.min(STEPS.len() - 1);
-                w.step = s.step.min(w.reached);
-                (w, "已恢复上次保存的草稿")
-            }
+            Some(s) => (s.into_wizard(), "已恢复上次保存的草稿"),
             None => match server_draft
                 .or(submitted)
                 .map(|d| (d, true))

@@ -8,11 +8,15 @@
 //! by each operation's `Idempotency-Key`). Conflicts the server reports are listed in a banner
 //! until dismissed with 知道了; nothing is applied over them.
 //!
-//! 代为年审 reuses the wizard (`ui.rs`, `review.rs`) in assisted mode: it opens on the person's
-//! cached form (this year's draft, else last year's), the ID-card photos stay in memory, the
-//! 身份核验 step runs on the device with the person's cached challenge
-//! ([`crate::liveness_ui::LivenessUi::set_offline_challenge`]), and 提交 queues a
-//! `StaffOp::AssistedReview` instead of the veteran's own submission.
+//! 代为年审 reuses the wizard (`ui.rs`, `review.rs`) in assisted mode: it opens on what this
+//! tablet saved of an unfinished 代为年审 of the person, else the person's cached form (this
+//! year's draft, else last year's); every change, ID-card photos included, is saved sealed in the
+//! tablet's store under this staff member, the person and the year
+//! ([`StaffStore::save_assisted_draft`], apart from the staff member's own drafts), so closing the
+//! app loses nothing. The 身份核验 step runs on the device with the person's cached challenge
+//! ([`crate::liveness_ui::LivenessUi::set_offline_challenge`]) and is done again after a restore;
+//! 提交 queues a `StaffOp::AssistedReview` instead of the veteran's own submission and deletes the
+//! saved draft, as 放弃本次代办 does.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,14 +26,14 @@ use shared::api::staff::ConfirmationKind;
 use shared::error::{FieldError, UserError};
 use slint::{ComponentHandle, SharedString};
 
-use super::Ui;
+use super::{SavedReview, Ui};
 use crate::api::liveness::ChallengeIssued;
 use crate::controllers::staff::{
     self as ctl, error_for, ConfirmationForm, DeathForm, ReferenceForm, SortBy,
 };
 use crate::controllers::wizard::{identity_of, values_from_shared, Values, Wizard};
 use crate::queue::{photo_from_bytes, PhotoError, QueuedPhoto};
-use crate::staff_queue::{OpState, StaffOp, StaffStore};
+use crate::staff_queue::{OpState, StaffOp, StaffStore, StaffStoreError};
 use crate::{Nav, StaffConflict, StaffPage, StaffRow, WizardPage};
 
 /// The window size of the staff screens (a tablet in landscape).
@@ -50,9 +54,15 @@ pub(super) struct StaffState {
 /// A review being done on a person's behalf.
 pub(super) struct Assisted {
     pub person_id: String,
-    /// The ID-card photos, by wizard key (not written to the veteran's draft store).
+    /// The review year (the cached detail's), part of the saved draft's key.
+    pub year: i32,
+    /// The ID-card photos, by wizard key (also saved in the tablet's store with the draft, not
+    /// in the staff member's own drafts).
     pub photos: BTreeMap<String, QueuedPhoto>,
 }
+
+/// The wizard keys of the two ID-card photos.
+const ID_PHOTOS: [&str; 2] = ["basic.id_front_photo", "basic.id_back_photo"];
 
 /// The tablet's clock, in its own offset.
 fn now() -> DateTime<FixedOffset> {
@@ -75,59 +85,27 @@ impl Ui {
         page.set_r_consent_text(ctl::REFERENCE_CONSENT.into());
         page.set_d_warning(ctl::DEATH_WARNING.into());
 
-        let ui = self.handle_weak();
-        page.on_search_edited(move |_| {
-            if let Some(ui) = ui.upgrade() {
-                ui.show_staff_list();
-            }
-        });
-        let ui = self.handle_weak();
-        page.on_sort_by(move |sort| {
-            if let Some(ui) = ui.upgrade() {
-                let sort = SortBy::parse(&sort);
-                ui.window
-                    .global::<StaffPage>()
-                    .set_sort(sort.as_str().into());
-                ui.show_staff_list();
-            }
-        });
-        let ui = self.handle_weak();
-        page.on_select(move |id| {
-            if let Some(ui) = ui.upgrade() {
-                ui.select_person(&id);
-            }
-        });
-        let ui = self.handle_weak();
-        page.on_refresh(move || {
-            if let Some(ui) = ui.upgrade() {
-                ui.staff_refresh();
-            }
-        });
-        let ui = self.handle_weak();
-        page.on_sync(move || {
-            if let Some(ui) = ui.upgrade() {
-                ui.staff_sync();
-            }
-        });
-        let ui = self.handle_weak();
-        page.on_dismiss_conflict(move |op_id| {
-            let Some(ui) = ui.upgrade() else { return };
+        page.on_search_edited(self.act_with(|ui, _: SharedString| ui.show_staff_list()));
+        page.on_sort_by(self.act_with(|ui, sort: SharedString| {
+            let sort = SortBy::parse(&sort);
+            ui.window
+                .global::<StaffPage>()
+                .set_sort(sort.as_str().into());
+            ui.show_staff_list();
+        }));
+        page.on_select(self.act_with(|ui, id: SharedString| ui.select_person(&id)));
+        page.on_refresh(self.act(|ui| ui.staff_refresh()));
+        page.on_sync(self.act(|ui| ui.staff_sync()));
+        page.on_dismiss_conflict(self.act_with(|ui, op_id: SharedString| {
             if let Some(store) = ui.staff_store() {
                 if let Err(e) = store.dismiss_conflict(&op_id) {
                     ui.staff_message(&e.message());
                 }
             }
             ui.show_staff_list();
-        });
-        let ui = self.handle_weak();
-        page.on_open_panel(move |panel| {
-            if let Some(ui) = ui.upgrade() {
-                ui.open_staff_panel(&panel);
-            }
-        });
-        let ui = self.handle_weak();
-        page.on_confirm_kind(move |label| {
-            let Some(ui) = ui.upgrade() else { return };
+        }));
+        page.on_open_panel(self.act_with(|ui, panel: SharedString| ui.open_staff_panel(&panel)));
+        page.on_confirm_kind(self.act_with(|ui, label: SharedString| {
             let p = ui.window.global::<StaffPage>();
             let mut form = ConfirmationForm {
                 kind: p.get_c_kind().into(),
@@ -136,56 +114,30 @@ impl Ui {
             };
             form.set_kind(&label);
             ui.show_confirm_kind(&form);
-        });
-        let ui = self.handle_weak();
-        page.on_confirm_submit(move || {
-            if let Some(ui) = ui.upgrade() {
-                ui.confirm_submit();
-            }
-        });
-        let ui = self.handle_weak();
-        page.on_death_submit(move || {
-            if let Some(ui) = ui.upgrade() {
-                ui.death_submit(false);
-            }
-        });
-        let ui = self.handle_weak();
-        page.on_death_confirm(move || {
-            if let Some(ui) = ui.upgrade() {
-                ui.death_submit(true);
-            }
-        });
-        let ui = self.handle_weak();
-        page.on_reference_submit(move || {
-            if let Some(ui) = ui.upgrade() {
-                ui.reference_submit();
-            }
-        });
+        }));
+        page.on_confirm_submit(self.act(|ui| ui.confirm_submit()));
+        page.on_death_submit(self.act(|ui| ui.death_submit(false)));
+        page.on_death_confirm(self.act(|ui| ui.death_submit(true)));
+        page.on_reference_submit(self.act(|ui| ui.reference_submit()));
         let ui = self.handle_weak();
         page.on_photo_file(move |target, path| {
             if let Some(ui) = ui.upgrade() {
                 ui.staff_photo(&target, read_photo(&path));
             }
         });
-        let ui = self.handle_weak();
-        page.on_photo_camera(move |target| {
-            let Some(ui) = ui.upgrade() else { return };
+        page.on_photo_camera(self.act_with(|ui, target: SharedString| {
             let dir = ui.state.borrow().photo_camera.clone();
             let result = match dir {
                 Some(dir) => super::review::photo_from_camera(&dir),
                 None => Err(PhotoError::NoCamera),
             };
             ui.staff_photo(&target, result);
-        });
-        let ui = self.handle_weak();
-        page.on_start_assisted(move || {
-            if let Some(ui) = ui.upgrade() {
-                ui.open_assisted();
-            }
-        });
-        let ui = self.handle_weak();
-        page.on_logout(move || {
-            let Some(ui) = ui.upgrade() else { return };
+        }));
+        page.on_start_assisted(self.act(|ui| ui.open_assisted()));
+        self.window
+            .global::<WizardPage>()
+            .on_discard(self.act(|ui| ui.discard_assisted()));
+        page.on_logout(self.act(|ui| {
             ui.state.borrow_mut().staff = StaffState::default();
             ui.liveness().set_offline_challenge(None);
             let p = ui.window.global::<StaffPage>();
@@ -197,7 +149,7 @@ impl Ui {
                 .window()
                 .set_size(slint::LogicalSize::new(PHONE_SIZE.0, PHONE_SIZE.1));
             ui.window.global::<crate::HomePage>().invoke_logout();
-        });
+        }));
     }
 
     /// Shows the staff list after a staff member logs in: the window becomes tablet-wide, the
@@ -340,8 +292,15 @@ impl Ui {
         page.set_p_pending(ctl::pending_label(pending_count(&store, id)).into());
     }
 
-    /// Refreshes the cached list, details and challenges from the server (when it answers).
-    pub fn staff_refresh(&self) {
+    /// Runs `job` against the server with the tablet's store (busy meanwhile), then `done` on
+    /// the UI with the staff page no longer busy. Nothing without a store or a session.
+    fn staff_job<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&StaffStore, &dyn crate::api::AccountsApi, &crate::api::Token) -> T
+            + Send
+            + 'static,
+        done: impl FnOnce(&Ui, T) + 'static,
+    ) {
         let (Some(store), Some(session)) = (self.staff_store(), self.session()) else {
             return;
         };
@@ -349,11 +308,21 @@ impl Ui {
         let ui = self.handle_weak();
         self.window.global::<StaffPage>().set_busy(true);
         self.runner().run(
-            move || store.refresh(api.as_ref(), &session.token),
+            move || job(&store, api.as_ref(), &session.token),
             move |result| {
                 let Some(ui) = ui.upgrade() else { return };
+                ui.window.global::<StaffPage>().set_busy(false);
+                done(&ui, result);
+            },
+        );
+    }
+
+    /// Refreshes the cached list, details and challenges from the server (when it answers).
+    pub fn staff_refresh(&self) {
+        self.staff_job(
+            |store, api, token| store.refresh(api, token),
+            |ui, result| {
                 let page = ui.window.global::<StaffPage>();
-                page.set_busy(false);
                 match result {
                     Ok(_) => {}
                     Err(crate::api::ApiError::Network) => page.set_message(
@@ -368,25 +337,17 @@ impl Ui {
 
     /// 同步: sends the queued work; conflicts go to the banner.
     pub fn staff_sync(&self) {
-        let (Some(store), Some(session)) = (self.staff_store(), self.session()) else {
-            return;
-        };
-        let api = self.api();
-        let ui = self.handle_weak();
-        self.window.global::<StaffPage>().set_busy(true);
-        self.runner().run(
-            move || {
-                let report = store.sync(api.as_ref(), &session.token);
+        self.staff_job(
+            |store, api, token| {
+                let report = store.sync(api, token);
                 // What was sent changed the people's status: fetch the list again.
                 if !report.sent.is_empty() {
-                    let _ = store.refresh(api.as_ref(), &session.token);
+                    let _ = store.refresh(api, token);
                 }
                 report
             },
-            move |report| {
-                let Some(ui) = ui.upgrade() else { return };
+            |ui, report| {
                 let page = ui.window.global::<StaffPage>();
-                page.set_busy(false);
                 let mut parts = vec![format!("已发送 {} 项", report.sent.len())];
                 if !report.conflicts.is_empty() {
                     parts.push(format!("{} 项冲突", report.conflicts.len()));
@@ -553,13 +514,18 @@ impl Ui {
             .unwrap_or_else(|| self.today().year())
     }
 
+    /// The selected person and the photo chosen for the form `target`; `None` with no one
+    /// selected.
+    fn selected_with_photo(&self, target: &str) -> Option<(String, Option<QueuedPhoto>)> {
+        let person_id = self.window.global::<StaffPage>().get_selected().to_string();
+        (!person_id.is_empty()).then(|| (person_id, self.photo_for(target)))
+    }
+
     fn confirm_submit(&self) {
         let page = self.window.global::<StaffPage>();
-        let person_id = page.get_selected().to_string();
-        if person_id.is_empty() {
+        let Some((person_id, photo)) = self.selected_with_photo("confirm") else {
             return;
-        }
-        let photo = self.photo_for("confirm");
+        };
         let form = ConfirmationForm {
             kind: page.get_c_kind().into(),
             method: page.get_c_method().into(),
@@ -593,11 +559,9 @@ impl Ui {
     /// 提交核减 (`confirmed == false`: check, then ask) and 确认核减 (`true`: queue).
     fn death_submit(&self, confirmed: bool) {
         let page = self.window.global::<StaffPage>();
-        let person_id = page.get_selected().to_string();
-        if person_id.is_empty() {
+        let Some((person_id, photo)) = self.selected_with_photo("death") else {
             return;
-        }
-        let photo = self.photo_for("death");
+        };
         let form = DeathForm {
             died_on: page.get_d_date().into(),
             notes: page.get_d_notes().into(),
@@ -629,11 +593,9 @@ impl Ui {
 
     fn reference_submit(&self) {
         let page = self.window.global::<StaffPage>();
-        let person_id = page.get_selected().to_string();
-        if person_id.is_empty() {
+        let Some((person_id, photo)) = self.selected_with_photo("reference") else {
             return;
-        }
-        let photo = self.photo_for("reference");
+        };
         let form = ReferenceForm {
             consent: page.get_r_consent(),
             has_photo: photo.is_some(),
@@ -671,35 +633,52 @@ impl Ui {
             return;
         };
         let challenge: Option<ChallengeIssued> = store.offline_challenge(&person_id);
+        let year = detail.year;
         let source = detail.draft.clone().or(detail.prefill.clone());
-        let (values, note) = match &source {
-            Some(d) => (
-                values_from_shared(d),
+        // What this tablet saved of an earlier, unfinished 代为年审 wins over the server's copies.
+        let saved: Option<SavedReview> = store.assisted_draft(&person_id, year);
+        let identity = source
+            .as_ref()
+            .and_then(identity_of)
+            .or_else(|| saved.as_ref().and_then(|s| s.identity.clone()));
+        let (mut wizard, note) = match (saved, &source) {
+            (Some(s), _) => (s.into_wizard(), "已恢复上次未完成的代为年审,请与本人核对"),
+            (None, Some(d)) => (
+                Wizard::new(values_from_shared(d)),
                 if detail.draft.is_some() {
                     "已带入本年度草稿,请与本人核对"
                 } else {
                     "已带入上一年填报的信息,请与本人核对"
                 },
             ),
-            None => (Values::new(), "无上一年信息,请与本人逐项填写"),
+            (None, None) => (Wizard::new(Values::new()), "无上一年信息,请与本人逐项填写"),
         };
-        let mut wizard = Wizard::new(values);
-        wizard.identity = source.as_ref().and_then(identity_of);
+        wizard.identity = identity;
         wizard
             .values
             .insert("basic.name".into(), detail.name.clone());
         wizard
             .values
             .insert("basic.id_number".into(), detail.masked_id_number.clone());
-        for key in ["basic.id_front_photo", "basic.id_back_photo"] {
-            wizard.values.remove(key);
+        // The photos are taken again every year: keep only those taken in this 代为年审.
+        let mut photos = BTreeMap::new();
+        for key in ID_PHOTOS {
+            match store.assisted_photo(&person_id, year, key) {
+                Some(photo) => {
+                    photos.insert(key.to_owned(), photo);
+                }
+                None => {
+                    wizard.values.remove(key);
+                }
+            }
         }
         {
             let mut state = self.state.borrow_mut();
             state.wizard = Some(wizard);
             state.staff.assisted = Some(Assisted {
                 person_id: person_id.clone(),
-                photos: BTreeMap::new(),
+                year,
+                photos,
             });
         }
         let live = self.liveness();
@@ -731,29 +710,103 @@ impl Ui {
         self.window.global::<Nav>().set_screen("wizard".into());
     }
 
-    /// An ID-card photo in assisted mode: kept in memory with the wizard.
+    /// An ID-card photo in assisted mode: kept with the wizard and saved in the tablet's store
+    /// with the assisted draft.
     pub(super) fn set_assisted_photo(&self, key: &str, result: Result<QueuedPhoto, PhotoError>) {
         let today = self.today();
+        let store = self.staff_store();
         {
             let mut guard = self.state.borrow_mut();
             let state = &mut *guard;
             let (Some(w), Some(a)) = (state.wizard.as_mut(), state.staff.assisted.as_mut()) else {
                 return;
             };
-            match result {
-                Ok(photo) => {
+            let kept = match (&result, &store) {
+                (Ok(photo), Some(store)) => {
+                    store.set_assisted_photo(&a.person_id, a.year, key, Some(photo))
+                }
+                (Ok(_), None) => Err(StaffStoreError::Invalid {
+                    code: "drafts_disabled",
+                    message: "本机存储不可用,无法保存照片",
+                }),
+                (Err(_), store) => {
+                    // The photo is not usable: forget the saved one too.
+                    if let Some(store) = store {
+                        let _ = store.set_assisted_photo(&a.person_id, a.year, key, None);
+                    }
+                    Ok(())
+                }
+            };
+            let error = match (result, kept) {
+                (Ok(photo), Ok(())) => {
                     let note = format!("已选择 · {} KB", photo.bytes.len().div_ceil(1024));
                     a.photos.insert(key.to_owned(), photo);
                     w.edit(key, &note, state.rules.as_ref(), today);
+                    None
                 }
-                Err(e) => {
-                    a.photos.remove(key);
-                    w.shown
-                        .insert(key.to_owned(), FieldError::new(key, e.code(), e.message()));
-                }
+                (Ok(_), Err(e)) => Some(FieldError::new(key, e.code(), e.message())),
+                (Err(e), _) => Some(FieldError::new(key, e.code(), e.message())),
+            };
+            if let Some(e) = error {
+                a.photos.remove(key);
+                w.shown.insert(key.to_owned(), e);
             }
         }
+        self.save_assisted_draft();
         self.show_wizard(true);
+    }
+
+    /// Saves the assisted review in progress (form, step) in the tablet's store, keyed by this
+    /// staff member, the person and the year; called on every change, like the veteran's draft.
+    pub(super) fn save_assisted_draft(&self) {
+        let Some(store) = self.staff_store() else {
+            return;
+        };
+        let result = {
+            let state = self.state.borrow();
+            let (Some(w), Some(a)) = (state.wizard.as_ref(), state.staff.assisted.as_ref()) else {
+                return;
+            };
+            store.save_assisted_draft(&a.person_id, a.year, &SavedReview::of(w))
+        };
+        let note = match result {
+            Ok(()) => "草稿已自动保存".to_owned(),
+            Err(e) => e.message(),
+        };
+        self.window
+            .global::<WizardPage>()
+            .set_saved_note(note.into());
+    }
+
+    /// Forgets the saved assisted review of the open person (form and photos).
+    fn delete_assisted_draft(&self) -> Result<(), String> {
+        let who = self
+            .state
+            .borrow()
+            .staff
+            .assisted
+            .as_ref()
+            .map(|a| (a.person_id.clone(), a.year));
+        match (self.staff_store(), who) {
+            (Some(store), Some((person_id, year))) => store
+                .delete_assisted_draft(&person_id, year, &ID_PHOTOS)
+                .map_err(|e| e.message()),
+            _ => Ok(()),
+        }
+    }
+
+    /// 放弃本次代办: deletes the saved assisted review and goes back to the list.
+    fn discard_assisted(&self) {
+        if !self.is_assisted() {
+            return;
+        }
+        match self.delete_assisted_draft() {
+            Ok(()) => self.close_assisted("已放弃本次代为年审,本机保存的内容已删除"),
+            Err(message) => self
+                .window
+                .global::<WizardPage>()
+                .set_message(message.into()),
+        }
     }
 
     /// Leaves assisted mode and goes back to the list.
@@ -787,7 +840,7 @@ impl Ui {
                 return;
             };
             let mut errors = state.rules.check(&w.values, today);
-            for key in ["basic.id_front_photo", "basic.id_back_photo"] {
+            for key in ID_PHOTOS {
                 if !a.photos.contains_key(key) && !errors.iter().any(|e| e.field == key) {
                     errors.push(FieldError::new(key, "required", "请上传身份证照片"));
                 }
@@ -827,7 +880,12 @@ impl Ui {
                     claimed: capture.claimed,
                 };
                 match store.enqueue(op) {
-                    Ok(_) => self.close_assisted(&ctl::queued_message("代为年审")),
+                    Ok(_) => {
+                        // Queued: the op holds everything now. A draft that cannot be deleted
+                        // is not worth failing for; it is replaced by the next 代为年审.
+                        let _ = self.delete_assisted_draft();
+                        self.close_assisted(&ctl::queued_message("代为年审"));
+                    }
                     Err(e) => page.set_message(e.message().into()),
                 }
             }
