@@ -7,30 +7,23 @@
 //! a rejection with 【不通过原因】, approval, and 我的. Each screen is rendered by the window's own
 //! renderer (`Window::take_snapshot`) once the event loop has drawn it.
 
-use std::cell::RefCell;
-use std::path::PathBuf;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::fake::FakeAccounts;
 use app::controllers::liveness::{self as ctl, Failure, Outcome, Verified};
 use app::drafts::{DraftStore, StaticKey};
 use app::liveness_ui::CameraSource;
-use app::platform::capture::{CaptureProtection, LINUX_NOTICE};
-use app::ui::{local_today, Deps, Runner, Ui};
-use app::{HomePage, LivenessPage, LoginPage, MinePage, Nav, ResultPage, Theme, WizardPage};
+use app::ui::Ui;
+use app::{HomePage, LivenessPage, MinePage, Nav, ResultPage, WizardPage};
 use shared::api::review::{EvidenceResult, FaceMatch};
 use slint::ComponentHandle;
 
-type Step = Box<dyn Fn(&Ui, &FakeAccounts)>;
+#[path = "shots/mod.rs"]
+mod shots;
+use shots::Step;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("docs/screenshots"));
-    std::fs::create_dir_all(&out)?;
+    let out = shots::out_dir()?;
     let tmp = std::env::temp_dir().join(format!("zhanyou-shots-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
     let front = tmp.join("front.png");
@@ -43,28 +36,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // One app per walk (normal, 长辈版): each with its own in-memory server and device store.
     let mut walks = Vec::new();
     for (i, elder) in [false, true].into_iter().enumerate() {
-        let api = Arc::new(FakeAccounts::default());
         let drafts = Arc::new(DraftStore::open(
             &tmp.join(format!("drafts-{i}")),
             &StaticKey([1; 32]),
         )?);
-        let deps = Deps {
-            api: api.clone(),
-            drafts: Some(drafts),
-            runner: Runner::Inline,
-            today: local_today,
-        };
-        let ui = Ui::new(
-            deps,
-            CaptureProtection::Unsupported {
-                reason_zh: LINUX_NOTICE,
-            },
-        )?;
-        ui.window
+        let walk = shots::new_walk(Some(drafts), elder)?;
+        walk.0
+            .window
             .window()
             .set_size(slint::LogicalSize::new(480., 1100.));
-        ui.window.global::<Theme>().set_elder(elder);
-        walks.push((Rc::new(ui), api, elder));
+        walks.push(walk);
     }
 
     let (f, b) = (
@@ -82,12 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "home",
         Box::new(|ui, api| {
             ui.window.global::<Nav>().set_screen("login".into());
-            let page = ui.window.global::<LoginPage>();
-            page.set_login("13300001234".into());
-            page.set_password("abc12345".into());
-            let id = ui.current_captcha_id().unwrap_or_default();
-            page.set_slider_offset(api.captcha_answer(&id).unwrap_or(0) as f32);
-            page.invoke_submit();
+            shots::log_in(ui, api, "13300001234");
         }),
     ));
     steps.push((
@@ -235,62 +211,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
 
     // Every screen twice: normal, then 长辈版.
-    let mut plan: Vec<(String, usize, usize)> = Vec::new();
-    for (w, (_, _, elder)) in walks.iter().enumerate() {
-        for (i, (name, _)) in steps.iter().enumerate() {
-            let suffix = if *elder { "elder" } else { "normal" };
-            plan.push((format!("{name}-{suffix}"), w, i));
-        }
-    }
-    let walks = Rc::new(walks);
-    walks[0].0.window.show()?;
-    let next = RefCell::new(0usize);
-    let pending: RefCell<Option<(String, usize)>> = RefCell::new(None);
-    let timer = slint::Timer::default();
-    {
-        let walks = walks.clone();
-        timer.start(
-            slint::TimerMode::Repeated,
-            Duration::from_millis(400),
-            move || {
-                // The shot of the step done on the previous tick (drawn since).
-                if let Some((name, w)) = pending.borrow_mut().take() {
-                    match walks[w].0.window.window().take_snapshot() {
-                        Ok(buf) => {
-                            let img = image::RgbaImage::from_raw(
-                                buf.width(),
-                                buf.height(),
-                                buf.as_bytes().to_vec(),
-                            );
-                            if let Some(img) = img {
-                                let path = out.join(format!("{name}.png"));
-                                match img.save(&path) {
-                                    Ok(()) => println!("{}", path.display()),
-                                    Err(e) => eprintln!("{}: {e}", path.display()),
-                                }
-                            }
-                        }
-                        Err(e) => eprintln!("snapshot failed: {e}"),
-                    }
-                }
-                let i = *next.borrow();
-                let Some((name, w, step)) = plan.get(i).cloned() else {
-                    let _ = slint::quit_event_loop();
-                    return;
-                };
-                *next.borrow_mut() = i + 1;
-                if step == 0 && w > 0 {
-                    // Show the next window first: hiding the last one would end the event loop.
-                    let _ = walks[w].0.window.show();
-                    let _ = walks[w - 1].0.window.hide();
-                }
-                let (ui, api, _) = &walks[w];
-                (steps[step].1)(ui, api);
-                *pending.borrow_mut() = Some((name, w));
-            },
-        );
-    }
-    slint::run_event_loop()?;
+    shots::run(walks, steps, out, Duration::from_millis(400))?;
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
 }

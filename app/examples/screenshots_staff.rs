@@ -9,20 +9,17 @@
 //! in assisted mode, on its first step and on 身份核验). Each screen is rendered by the window's
 //! own renderer (`Window::take_snapshot`) once the event loop has drawn it.
 
-use std::cell::RefCell;
-use std::path::PathBuf;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::fake::FakeAccounts;
 use app::drafts::{DraftStore, StaticKey};
-use app::platform::capture::{CaptureProtection, LINUX_NOTICE};
-use app::ui::{local_today, Deps, Runner, Ui};
-use app::{LoginPage, StaffPage, Theme, WizardPage};
+use app::ui::Ui;
+use app::{StaffPage, WizardPage};
 use slint::{ComponentHandle, Model};
 
-type Step = Box<dyn Fn(&Ui, &FakeAccounts)>;
+#[path = "shots/mod.rs"]
+mod shots;
+use shots::Step;
 
 /// The n-th person of the list as shown.
 fn nth(ui: &Ui, n: usize) -> String {
@@ -45,11 +42,7 @@ fn no_reference(ui: &Ui) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("docs/screenshots"));
-    std::fs::create_dir_all(&out)?;
+    let out = shots::out_dir()?;
     let tmp = std::env::temp_dir().join(format!("zhanyou-staff-shots-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
     let photo = tmp.join("photo.png");
@@ -59,37 +52,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut walks = Vec::new();
     for (i, elder) in [false, true].into_iter().enumerate() {
-        let api = Arc::new(FakeAccounts::default());
         let drafts = Arc::new(DraftStore::open(
             &tmp.join(format!("drafts-{i}")),
             &StaticKey([2; 32]),
         )?);
-        let deps = Deps {
-            api: api.clone(),
-            drafts: Some(drafts),
-            runner: Runner::Inline,
-            today: local_today,
-        };
-        let ui = Ui::new(
-            deps,
-            CaptureProtection::Unsupported {
-                reason_zh: LINUX_NOTICE,
-            },
-        )?;
-        ui.window.global::<Theme>().set_elder(elder);
-        walks.push((Rc::new(ui), api, elder));
+        walks.push(shots::new_walk(Some(drafts), elder)?);
     }
 
     let mut steps: Vec<(&str, Step)> = Vec::new();
     steps.push((
         "staff-list",
         Box::new(|ui, api| {
-            let page = ui.window.global::<LoginPage>();
-            page.set_login("13700000001".into());
-            page.set_password("abc12345".into());
-            let id = ui.current_captcha_id().unwrap_or_default();
-            page.set_slider_offset(api.captcha_answer(&id).unwrap_or(0) as f32);
-            page.invoke_submit();
+            shots::log_in(ui, api, "13700000001");
         }),
     ));
     steps.push((
@@ -103,7 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "staff-confirm-error",
         Box::new(|ui, api| {
             // Offline from here on: the work waits as 待同步.
-            api.set_staff_offline(true);
+            api.set_offline(true);
             let page = ui.window.global::<StaffPage>();
             page.invoke_select(nth(ui, 0).into());
             page.invoke_open_panel("confirm".into());
@@ -178,7 +152,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             page.invoke_open_panel("confirm".into());
             page.invoke_confirm_submit();
             api.staff_mark_self_submitted(&id);
-            api.set_staff_offline(false);
+            api.set_offline(false);
             page.invoke_sync();
             page.invoke_select(nth(ui, 0).into());
         }),
@@ -213,60 +187,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }),
     ));
 
-    let mut plan: Vec<(String, usize, usize)> = Vec::new();
-    for (w, (_, _, elder)) in walks.iter().enumerate() {
-        for (i, (name, _)) in steps.iter().enumerate() {
-            let suffix = if *elder { "elder" } else { "normal" };
-            plan.push((format!("{name}-{suffix}"), w, i));
-        }
-    }
-    let walks = Rc::new(walks);
-    walks[0].0.window.show()?;
-    let next = RefCell::new(0usize);
-    let pending: RefCell<Option<(String, usize)>> = RefCell::new(None);
-    let timer = slint::Timer::default();
-    {
-        let walks = walks.clone();
-        timer.start(
-            slint::TimerMode::Repeated,
-            Duration::from_millis(500),
-            move || {
-                if let Some((name, w)) = pending.borrow_mut().take() {
-                    match walks[w].0.window.window().take_snapshot() {
-                        Ok(buf) => {
-                            let img = image::RgbaImage::from_raw(
-                                buf.width(),
-                                buf.height(),
-                                buf.as_bytes().to_vec(),
-                            );
-                            if let Some(img) = img {
-                                let path = out.join(format!("{name}.png"));
-                                match img.save(&path) {
-                                    Ok(()) => println!("{}", path.display()),
-                                    Err(e) => eprintln!("{}: {e}", path.display()),
-                                }
-                            }
-                        }
-                        Err(e) => eprintln!("snapshot failed: {e}"),
-                    }
-                }
-                let i = *next.borrow();
-                let Some((name, w, step)) = plan.get(i).cloned() else {
-                    let _ = slint::quit_event_loop();
-                    return;
-                };
-                *next.borrow_mut() = i + 1;
-                if step == 0 && w > 0 {
-                    let _ = walks[w].0.window.show();
-                    let _ = walks[w - 1].0.window.hide();
-                }
-                let (ui, api, _) = &walks[w];
-                (steps[step].1)(ui, api);
-                *pending.borrow_mut() = Some((name, w));
-            },
-        );
-    }
-    slint::run_event_loop()?;
+    shots::run(walks, steps, out, Duration::from_millis(500))?;
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
 }

@@ -9,66 +9,17 @@ use app::drafts::{DraftStore, StaticKey};
 use app::liveness::testdata;
 use app::liveness_ui::CameraSource;
 use app::platform::camera::Pacing;
-use app::platform::capture::CaptureProtection;
-use app::ui::{Deps, Runner, Ui};
-use app::{LivenessPage, LoginPage, Nav, WizardPage};
-use chrono::NaiveDate;
-use i_slint_backend_testing::ElementHandle;
+use app::ui::{local_today, Ui};
+use app::{LivenessPage, Nav, WizardPage};
 use shared::liveness::Action;
 use slint::ComponentHandle;
 
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
+mod common;
+use common::{add_id_photos, click, find, log_in, start_phone};
 
 fn start(api: Arc<FakeAccounts>, dir: &std::path::Path) -> Ui {
     let drafts = Arc::new(DraftStore::open(&dir.join("drafts"), &StaticKey([7; 32])).unwrap());
-    let deps = Deps {
-        api,
-        drafts: Some(drafts),
-        runner: Runner::Inline,
-        today,
-    };
-    let ui = Ui::new(deps, CaptureProtection::Blocked).unwrap();
-    ui.window.show().unwrap();
-    ui.window
-        .window()
-        .set_size(slint::LogicalSize::new(480., 4000.));
-    ui
-}
-
-fn find(ui: &Ui, label: &str) -> Option<ElementHandle> {
-    ElementHandle::find_by_accessible_label(&ui.window, label).next()
-}
-
-fn click(ui: &Ui, label: &str) {
-    find(ui, label)
-        .unwrap_or_else(|| panic!("no element labelled {label:?}"))
-        .invoke_accessible_default_action();
-}
-
-fn log_in(ui: &Ui, api: &FakeAccounts) {
-    find(ui, "手机号或身份证号")
-        .unwrap()
-        .set_accessible_value("13300001234");
-    find(ui, "密码").unwrap().set_accessible_value("abc12345");
-    let answer = (1..10_000)
-        .rev()
-        .find_map(|n| api.captcha_answer(&format!("captcha-{n}")))
-        .expect("a captcha was issued");
-    ui.window
-        .global::<LoginPage>()
-        .set_slider_offset(answer as f32);
-    click(ui, "登录");
-    assert_eq!(ui.window.global::<Nav>().get_screen(), "home");
-}
-
-fn photo_file(dir: &std::path::Path, name: &str) -> String {
-    let path = dir.join(name);
-    image::RgbImage::from_pixel(64, 40, image::Rgb([30, 90, 160]))
-        .save(&path)
-        .unwrap();
-    path.to_string_lossy().into_owned()
+    start_phone(api, drafts, local_today)
 }
 
 /// Logs in, opens the wizard (prefilled from last year), adds the ID-card photos and walks
@@ -77,15 +28,8 @@ fn open_verify_step(ui: &Ui, api: &FakeAccounts, dir: &std::path::Path) {
     log_in(ui, api);
     click(ui, "开始年审");
     assert_eq!(ui.window.global::<Nav>().get_screen(), "wizard");
+    add_id_photos(ui, dir, "back.png");
     let page = ui.window.global::<WizardPage>();
-    page.invoke_photo_file(
-        "basic.id_front_photo".into(),
-        photo_file(dir, "front.png").into(),
-    );
-    page.invoke_photo_file(
-        "basic.id_back_photo".into(),
-        photo_file(dir, "back.png").into(),
-    );
     for step in 1..=4 {
         click(ui, "下一步");
         assert_eq!(page.get_step(), step, "{}", page.get_message());
@@ -115,15 +59,31 @@ fn p07_camera(dir: &std::path::Path) -> Option<CameraSource> {
     })
 }
 
-#[test]
-fn pass_liveness_with_recorded_frames_then_submit() {
+/// The headless backend, a temp dir, p07's recorded frames and a fake server asking for
+/// `actions`; `None` (the test is skipped) without the test data.
+fn recorded(actions: [Action; 2]) -> Option<(tempfile::TempDir, CameraSource, Arc<FakeAccounts>)> {
     i_slint_backend_testing::init_no_event_loop();
     let dir = tempfile::tempdir().unwrap();
-    let Some(camera) = p07_camera(dir.path()) else {
+    let camera = p07_camera(dir.path())?;
+    let api = Arc::new(FakeAccounts::default());
+    api.set_liveness_actions(actions.to_vec());
+    Some((dir, camera, api))
+}
+
+/// The server's verdict "not the same person".
+fn mismatch() -> ScriptedVerdict {
+    ScriptedVerdict {
+        reason: Some("face_mismatch".into()),
+        message: Some("核验为非同一人".into()),
+        score: Some(0.12),
+    }
+}
+
+#[test]
+fn pass_liveness_with_recorded_frames_then_submit() {
+    let Some((dir, camera, api)) = recorded([Action::Nod, Action::ShakeHead]) else {
         return;
     };
-    let api = Arc::new(FakeAccounts::default());
-    api.set_liveness_actions(vec![Action::Nod, Action::ShakeHead]);
     let ui = start(api.clone(), dir.path());
     ui.liveness().set_camera(camera);
     open_verify_step(&ui, &api, dir.path());
@@ -197,18 +157,10 @@ fn a_refused_camera_explains_how_to_allow_it() {
 
 #[test]
 fn not_the_same_person_shows_the_captured_photo_and_in_elder_mode_too() {
-    i_slint_backend_testing::init_no_event_loop();
-    let dir = tempfile::tempdir().unwrap();
-    let Some(camera) = p07_camera(dir.path()) else {
+    let Some((dir, camera, api)) = recorded([Action::ShakeHead, Action::Nod]) else {
         return;
     };
-    let api = Arc::new(FakeAccounts::default());
-    api.set_liveness_actions(vec![Action::ShakeHead, Action::Nod]);
-    api.script_evidence(vec![ScriptedVerdict {
-        reason: Some("face_mismatch".into()),
-        message: Some("核验为非同一人".into()),
-        score: Some(0.12),
-    }]);
+    api.script_evidence(vec![mismatch()]);
     api.set_reference_photo("13300001234", Some(reference_jpeg()));
     let ui = start(api.clone(), dir.path());
     ui.window.global::<app::Theme>().set_elder(true);
@@ -244,17 +196,8 @@ fn not_the_same_person_shows_the_captured_photo_and_in_elder_mode_too() {
 /// only the captured one shows; on any other failure no reference photo is fetched or shown.
 #[test]
 fn the_reference_photo_shows_on_a_mismatch_only() {
-    i_slint_backend_testing::init_no_event_loop();
-    let dir = tempfile::tempdir().unwrap();
-    let Some(camera) = p07_camera(dir.path()) else {
+    let Some((dir, camera, api)) = recorded([Action::ShakeHead, Action::Nod]) else {
         return;
-    };
-    let api = Arc::new(FakeAccounts::default());
-    api.set_liveness_actions(vec![Action::ShakeHead, Action::Nod]);
-    let mismatch = || ScriptedVerdict {
-        reason: Some("face_mismatch".into()),
-        message: Some("核验为非同一人".into()),
-        score: Some(0.12),
     };
     api.script_evidence(vec![
         mismatch(),

@@ -11,6 +11,9 @@ use chrono::NaiveDate;
 use i_slint_backend_testing::ElementHandle;
 use slint::ComponentHandle;
 
+mod common;
+use common::{click, one, type_into};
+
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()
 }
@@ -36,22 +39,6 @@ fn start(api: Arc<FakeAccounts>) -> Ui {
         .window()
         .set_size(slint::LogicalSize::new(480., 3000.));
     ui
-}
-
-fn one(ui: &Ui, label: &str) -> ElementHandle {
-    let mut found = ElementHandle::find_by_accessible_label(&ui.window, label);
-    let first = found
-        .next()
-        .unwrap_or_else(|| panic!("no element labelled {label:?}"));
-    first
-}
-
-fn type_into(ui: &Ui, label: &str, text: &str) {
-    one(ui, label).set_accessible_value(text);
-}
-
-fn click(ui: &Ui, label: &str) {
-    one(ui, label).invoke_accessible_default_action();
 }
 
 #[test]

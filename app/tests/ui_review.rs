@@ -10,94 +10,21 @@ use app::api::fake::FakeAccounts;
 use app::api::{ApiError, Problem};
 use app::controllers::liveness::Verified;
 use app::drafts::{DraftStore, StaticKey};
-use app::platform::capture::CaptureProtection;
-use app::ui::{Deps, Runner, Ui, QUEUED_NOTE};
-use app::{HomePage, LoginPage, MinePage, Nav, ResultPage, WizardPage};
-use chrono::NaiveDate;
-use i_slint_backend_testing::ElementHandle;
+use app::ui::{Ui, QUEUED_NOTE};
+use app::{HomePage, MinePage, ResultPage, WizardPage};
 use shared::api::review::SUBMITTED_MESSAGE;
 use shared::FieldError;
 use slint::{ComponentHandle, Model};
 
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()
-}
+mod common;
+use common::{add_id_photos, click, error_of, fixed_today, has, log_in, one, screen, start_phone};
 
 fn start(api: Arc<FakeAccounts>, drafts: Arc<DraftStore>) -> Ui {
-    let deps = Deps {
-        api,
-        drafts: Some(drafts),
-        runner: Runner::Inline,
-        today,
-    };
-    let ui = Ui::new(deps, CaptureProtection::Blocked).unwrap();
-    ui.window.show().unwrap();
-    ui.window
-        .window()
-        .set_size(slint::LogicalSize::new(480., 4000.));
-    ui
-}
-
-fn one(ui: &Ui, label: &str) -> ElementHandle {
-    ElementHandle::find_by_accessible_label(&ui.window, label)
-        .next()
-        .unwrap_or_else(|| panic!("no element labelled {label:?}"))
-}
-
-fn has(ui: &Ui, label: &str) -> bool {
-    ElementHandle::find_by_accessible_label(&ui.window, label)
-        .next()
-        .is_some()
-}
-
-fn click(ui: &Ui, label: &str) {
-    one(ui, label).invoke_accessible_default_action();
-}
-
-fn log_in(ui: &Ui, api: &FakeAccounts) {
-    one(ui, "手机号或身份证号").set_accessible_value("13300001234");
-    one(ui, "密码").set_accessible_value("abc12345");
-    let answer = (1..10_000)
-        .rev()
-        .find_map(|n| api.captcha_answer(&format!("captcha-{n}")))
-        .unwrap();
-    ui.window
-        .global::<LoginPage>()
-        .set_slider_offset(answer as f32);
-    click(ui, "登录");
-    assert_eq!(screen(ui), "home");
-}
-
-fn screen(ui: &Ui) -> String {
-    ui.window.global::<Nav>().get_screen().to_string()
-}
-
-fn photo_file(dir: &std::path::Path, name: &str) -> String {
-    let path = dir.join(name);
-    image::RgbImage::from_pixel(64, 40, image::Rgb([30, 90, 160]))
-        .save(&path)
-        .unwrap();
-    path.to_string_lossy().into_owned()
+    start_phone(api, drafts, fixed_today)
 }
 
 fn add_photos(ui: &Ui, dir: &std::path::Path) {
-    let page = ui.window.global::<WizardPage>();
-    page.invoke_photo_file(
-        "basic.id_front_photo".into(),
-        photo_file(dir, "front.png").into(),
-    );
-    page.invoke_photo_file(
-        "basic.id_back_photo".into(),
-        photo_file(dir, "back.jpg").into(),
-    );
-}
-
-fn error_of(ui: &Ui, key: &str) -> String {
-    let rows = ui.window.global::<WizardPage>().get_rows();
-    rows.iter()
-        .find(|r| r.key == key)
-        .map(|r| r.error.to_string())
-        .unwrap_or_else(|| panic!("no row {key}"))
+    add_id_photos(ui, dir, "back.jpg");
 }
 
 fn value_of(ui: &Ui, key: &str) -> String {

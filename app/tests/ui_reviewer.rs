@@ -8,58 +8,19 @@
 use std::sync::Arc;
 
 use app::api::fake::FakeAccounts;
-use app::platform::capture::CaptureProtection;
-use app::ui::{Deps, Runner, Ui};
-use app::{LoginPage, Nav, ReviewQueueRow, ReviewerPage};
-use chrono::NaiveDate;
-use i_slint_backend_testing::ElementHandle;
+use app::ui::{local_today, Ui};
+use app::{ReviewQueueRow, ReviewerPage};
 use slint::{ComponentHandle, Model};
 
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
+mod common;
+use common::{click, has, log_in_as, screen, start_ui};
 
 fn start(api: Arc<FakeAccounts>) -> Ui {
-    let deps = Deps {
-        api,
-        drafts: None,
-        runner: Runner::Inline,
-        today,
-    };
-    let ui = Ui::new(deps, CaptureProtection::Blocked).unwrap();
-    ui.window.show().unwrap();
-    ui
-}
-
-fn one(ui: &Ui, label: &str) -> ElementHandle {
-    ElementHandle::find_by_accessible_label(&ui.window, label)
-        .next()
-        .unwrap_or_else(|| panic!("no element labelled {label:?}"))
-}
-
-fn has(ui: &Ui, label: &str) -> bool {
-    ElementHandle::find_by_accessible_label(&ui.window, label)
-        .next()
-        .is_some()
-}
-
-fn click(ui: &Ui, label: &str) {
-    one(ui, label).invoke_accessible_default_action();
-}
-
-fn screen(ui: &Ui) -> String {
-    ui.window.global::<Nav>().get_screen().to_string()
+    start_ui(api, None, local_today)
 }
 
 fn log_in_reviewer(ui: &Ui, api: &FakeAccounts) {
-    one(ui, "手机号或身份证号").set_accessible_value("13700000003");
-    one(ui, "密码").set_accessible_value("abc12345");
-    let id = ui.current_captcha_id().unwrap();
-    ui.window
-        .global::<LoginPage>()
-        .set_slider_offset(api.captcha_answer(&id).unwrap() as f32);
-    click(ui, "登录");
-    assert_eq!(screen(ui), "reviewer");
+    log_in_as(ui, api, "13700000002", "reviewer");
 }
 
 fn queue(ui: &Ui) -> Vec<ReviewQueueRow> {

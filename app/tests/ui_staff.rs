@@ -9,50 +9,22 @@
 use std::sync::Arc;
 
 use app::api::fake::FakeAccounts;
+use app::api::staff::StaffPersonItem;
 use app::drafts::{DraftStore, StaticKey};
-use app::platform::capture::CaptureProtection;
-use app::ui::{local_today, Deps, Runner, Ui};
-use app::{LoginPage, Nav, StaffPage, WizardPage};
-use i_slint_backend_testing::ElementHandle;
+use app::staff_queue::StaffStore;
+use app::ui::{local_today, Ui};
+use app::{StaffPage, WizardPage};
 use slint::{ComponentHandle, Model};
 
+mod common;
+use common::{click, find, log_in_as, one, screen, start_ui};
+
 fn start(api: Arc<FakeAccounts>, drafts: Arc<DraftStore>) -> Ui {
-    let deps = Deps {
-        api,
-        drafts: Some(drafts),
-        runner: Runner::Inline,
-        today: local_today,
-    };
-    let ui = Ui::new(deps, CaptureProtection::Blocked).unwrap();
-    ui.window.show().unwrap();
-    ui
-}
-
-fn find(ui: &Ui, label: &str) -> Option<ElementHandle> {
-    ElementHandle::find_by_accessible_label(&ui.window, label).next()
-}
-
-fn one(ui: &Ui, label: &str) -> ElementHandle {
-    find(ui, label).unwrap_or_else(|| panic!("no element labelled {label:?}"))
-}
-
-fn click(ui: &Ui, label: &str) {
-    one(ui, label).invoke_accessible_default_action();
-}
-
-fn screen(ui: &Ui) -> String {
-    ui.window.global::<Nav>().get_screen().to_string()
+    start_ui(api, Some(drafts), local_today)
 }
 
 fn log_in_staff(ui: &Ui, api: &FakeAccounts) {
-    one(ui, "手机号或身份证号").set_accessible_value("13700000001");
-    one(ui, "密码").set_accessible_value("abc12345");
-    let id = ui.current_captcha_id().unwrap();
-    ui.window
-        .global::<LoginPage>()
-        .set_slider_offset(api.captcha_answer(&id).unwrap() as f32);
-    click(ui, "登录");
-    assert_eq!(screen(ui), "staff");
+    log_in_as(ui, api, "13700000001", "staff");
     // The test backend finds only what lies inside the window: a tall tablet.
     let width = ui.window.window().size().width as f32 / ui.window.window().scale_factor();
     ui.window
@@ -68,6 +40,21 @@ fn shown_ids(ui: &Ui) -> Vec<String> {
         .iter()
         .map(|r| r.person_id.to_string())
         .collect()
+}
+
+/// Someone cached on the tablet who is alive and has last year's form (and, when
+/// `with_reference_photo`, a reference photo).
+fn prefilled_person(store: &StaffStore, with_reference_photo: bool) -> StaffPersonItem {
+    store
+        .people()
+        .into_iter()
+        .find(|p| {
+            store
+                .person(&p.person_id)
+                .is_some_and(|d| d.prefill.is_some() && d.died_on.is_none())
+                && (p.has_reference_photo || !with_reference_photo)
+        })
+        .expect("a person with last year's form (and a reference photo if asked)")
 }
 
 fn photo_file(dir: &std::path::Path, name: &str) -> String {
@@ -157,7 +144,7 @@ fn list_offline_work_sync_and_conflicts() {
     assert_eq!(shown_ids(&ui).len(), all.len());
 
     // The server becomes unreachable; the tablet keeps working from its cache.
-    api.set_staff_offline(true);
+    api.set_offline(true);
     let (first, second) = (all[0].clone(), all[1].clone());
     let title_of = |id: &str| {
         page.get_people()
@@ -248,7 +235,7 @@ fn list_offline_work_sync_and_conflicts() {
     assert_eq!(api.staff_writes_created(), 0);
 
     // Back online: 同步 sends both, once.
-    api.set_staff_offline(false);
+    api.set_offline(false);
     click(&ui, "同步");
     assert_eq!(store.pending().len(), 0, "{}", page.get_message());
     assert!(find(&ui, "同步状态:已全部同步").is_some());
@@ -257,7 +244,7 @@ fn list_offline_work_sync_and_conflicts() {
     assert_eq!(api.staff_writes_created(), 2);
 
     // A reference photo for someone who has none: consent is required, then it is queued.
-    api.set_staff_offline(true);
+    api.set_offline(true);
     let bare = page
         .get_people()
         .iter()
@@ -287,7 +274,7 @@ fn list_offline_work_sync_and_conflicts() {
     click(&ui, "保存确认记录");
     assert_eq!(store.pending().len(), 2, "{}", page.get_message());
     assert!(api.staff_mark_self_submitted(&third));
-    api.set_staff_offline(false);
+    api.set_offline(false);
     let created = api.staff_writes_created();
     click(&ui, "同步");
     assert_eq!(store.pending().len(), 0);
@@ -336,17 +323,9 @@ fn assisted_review_opens_the_wizard_prefilled_and_returns_to_the_list() {
     let page = ui.window.global::<StaffPage>();
     let store = ui.staff_store().unwrap();
     // Someone whose review is still owed and who has last year's form.
-    let person = store
-        .people()
-        .into_iter()
-        .find(|p| {
-            store
-                .person(&p.person_id)
-                .is_some_and(|d| d.prefill.is_some() && d.died_on.is_none())
-        })
-        .expect("a person with last year's form");
+    let person = prefilled_person(&store, false);
     let detail = store.person(&person.person_id).unwrap();
-    api.set_staff_offline(true);
+    api.set_offline(true);
     page.invoke_select(person.person_id.clone().into());
     assert!(page.get_p_can_review());
     click(&ui, "代为年审");
@@ -416,19 +395,9 @@ fn assisted_review_offline_with_the_persons_face_then_sync() {
     log_in_staff(&ui, &api);
     let page = ui.window.global::<StaffPage>();
     let store = ui.staff_store().unwrap();
-    let person = store
-        .people()
-        .into_iter()
-        .find(|p| {
-            store
-                .person(&p.person_id)
-                .is_some_and(|d| d.prefill.is_some() && d.died_on.is_none())
-                && p.has_reference_photo
-        })
-        .expect("a person with last year's form and a reference photo");
+    let person = prefilled_person(&store, true);
 
     // No network from here.
-    api.set_staff_offline(true);
     api.set_offline(true);
     page.invoke_select(person.person_id.clone().into());
     click(&ui, "代为年审");
@@ -464,7 +433,6 @@ fn assisted_review_offline_with_the_persons_face_then_sync() {
     assert_eq!(store.pending_for(&person.person_id).len(), 1);
     assert_eq!(api.staff_writes_created(), 0);
 
-    api.set_staff_offline(false);
     api.set_offline(false);
     click(&ui, "同步");
     assert_eq!(store.pending().len(), 0, "{}", page.get_message());

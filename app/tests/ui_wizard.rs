@@ -5,91 +5,21 @@ use std::sync::Arc;
 
 use app::api::fake::FakeAccounts;
 use app::drafts::{DraftStore, StaticKey};
-use app::platform::capture::CaptureProtection;
-use app::ui::{Deps, Runner, Ui};
-use app::{LoginPage, Nav, WizardPage};
-use chrono::NaiveDate;
+use app::ui::Ui;
+use app::{Nav, WizardPage};
 use i_slint_backend_testing::ElementHandle;
-use slint::{ComponentHandle, Model};
+use slint::ComponentHandle;
 
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()
-}
+mod common;
+use common::{add_id_photos, click, error_of, fixed_today, log_in, one, start_phone, type_into};
 
 fn start(api: Arc<FakeAccounts>, drafts: Arc<DraftStore>) -> Ui {
-    let deps = Deps {
-        api,
-        drafts: Some(drafts),
-        runner: Runner::Inline,
-        today,
-    };
-    let ui = Ui::new(deps, CaptureProtection::Blocked).unwrap();
-    ui.window.show().unwrap();
-    ui.window
-        .window()
-        .set_size(slint::LogicalSize::new(480., 4000.));
-    ui
-}
-
-fn one(ui: &Ui, label: &str) -> ElementHandle {
-    ElementHandle::find_by_accessible_label(&ui.window, label)
-        .next()
-        .unwrap_or_else(|| panic!("no element labelled {label:?}"))
-}
-
-fn type_into(ui: &Ui, label: &str, text: &str) {
-    one(ui, label).set_accessible_value(text);
-}
-
-fn click(ui: &Ui, label: &str) {
-    one(ui, label).invoke_accessible_default_action();
-}
-
-fn latest_captcha_answer(api: &FakeAccounts) -> i64 {
-    (1..10_000)
-        .rev()
-        .find_map(|n| api.captcha_answer(&format!("captcha-{n}")))
-        .expect("a captcha was issued")
-}
-
-fn log_in(ui: &Ui, api: &FakeAccounts) {
-    type_into(ui, "手机号或身份证号", "13300001234");
-    type_into(ui, "密码", "abc12345");
-    ui.window
-        .global::<LoginPage>()
-        .set_slider_offset(latest_captcha_answer(api) as f32);
-    click(ui, "登录");
-    assert_eq!(ui.window.global::<Nav>().get_screen(), "home");
-}
-
-/// The error shown next to the field `key` on the current step.
-fn error_of(ui: &Ui, key: &str) -> String {
-    let rows = ui.window.global::<WizardPage>().get_rows();
-    rows.iter()
-        .find(|r| r.key == key)
-        .map(|r| r.error.to_string())
-        .unwrap_or_else(|| panic!("no row {key}"))
-}
-
-/// A small PNG in `dir`, for the ID-card photo rows.
-pub fn photo_file(dir: &std::path::Path, name: &str) -> String {
-    let path = dir.join(name);
-    image::RgbImage::from_pixel(64, 40, image::Rgb([30, 90, 160]))
-        .save(&path)
-        .unwrap();
-    path.to_string_lossy().into_owned()
+    start_phone(api, drafts, fixed_today)
 }
 
 fn fill_basic(ui: &Ui, dir: &std::path::Path) {
     let page = ui.window.global::<WizardPage>();
-    page.invoke_photo_file(
-        "basic.id_front_photo".into(),
-        photo_file(dir, "front.png").into(),
-    );
-    page.invoke_photo_file(
-        "basic.id_back_photo".into(),
-        photo_file(dir, "back.png").into(),
-    );
+    add_id_photos(ui, dir, "back.png");
     click(ui, "政治面貌 中共党员");
     type_into(ui, "手机号码", "13300001234");
     type_into(ui, "紧急联系人姓名", "张三");

@@ -77,7 +77,7 @@ impl Default for FakeAccounts {
 impl FakeAccounts {
     /// One registered demo veteran (陈松, 13300001234 / abc12345), one enrolled but
     /// unregistered person (张三, 15800005678), a staff member (林小红, 13700000001 / abc12345)
-    /// and a reviewer (黄审核, 13700000003 / abc12345), both working on [`DEMO_DISTRICTS`].
+    /// and a reviewer (黄审核, 13700000002 / abc12345), both working on [`DEMO_DISTRICTS`].
     pub fn with_demo_people() -> FakeAccounts {
         FakeAccounts::new(vec![
             DemoPerson {
@@ -107,7 +107,7 @@ impl FakeAccounts {
             DemoPerson {
                 name: "黄审核".into(),
                 id_number: String::new(),
-                phone: "13700000003".into(),
+                phone: "13700000002".into(),
                 password: "abc12345".into(),
                 registered: true,
                 role: Role::Reviewer,

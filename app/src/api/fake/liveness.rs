@@ -17,7 +17,8 @@ use crate::api::liveness::{
 };
 use crate::api::{ApiError, Token};
 
-/// How long a challenge lives (the server's `MAX_CHALLENGE_TTL_SECS`).
+/// How long an ordinary challenge lives (the server's `MAX_CHALLENGE_TTL_SECS`); a staff
+/// offline challenge gets its own expiry through [`FakeLiveness::set_expiry`].
 const TTL_SECS: i64 = 120;
 
 struct FakeChallenge {
@@ -49,6 +50,24 @@ pub(super) struct FakeLiveness {
     expire_all: bool,
     /// Reference photos (`GET /api/v1/me/reference-photo`), by owner.
     reference_photos: HashMap<usize, Vec<u8>>,
+}
+
+impl FakeLiveness {
+    /// Gives the challenge `id` another expiry (a staff offline challenge lives 72 hours, not
+    /// the ordinary two minutes). Unknown id: ignored.
+    pub(super) fn set_expiry(&mut self, id: &str, expires_at: DateTime<Utc>) {
+        if let Some(ch) = self.challenges.get_mut(id) {
+            ch.expires_at = expires_at;
+        }
+    }
+
+    /// Moves every challenge's expiry `by` into the past, as if that much time had gone by.
+    #[cfg(test)]
+    pub(super) fn age(&mut self, by: Duration) {
+        for ch in self.challenges.values_mut() {
+            ch.expires_at -= by;
+        }
+    }
 }
 
 impl FakeAccounts {

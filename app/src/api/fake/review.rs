@@ -36,7 +36,8 @@ pub(super) struct FakeReview {
     /// Submissions created (not replays), in order: (owner, form).
     created: Vec<(usize, ReviewFormDraft)>,
     submit_calls: usize,
-    offline: bool,
+    /// The one offline switch ([`FakeAccounts::set_offline`]): review, staff and reviewer calls.
+    pub(super) offline: bool,
     /// Errors the next review calls return (front first), before doing anything.
     fail_next: Vec<ApiError>,
     /// Errors the next submissions return (after uploads went through).
@@ -93,6 +94,28 @@ fn status_label(status: &str) -> &'static str {
     }
 }
 
+impl super::State {
+    /// What every review, staff and reviewer call meets first: the offline switch, then the next
+    /// scripted failure from `failures`, then the caller's session (401 without one).
+    pub(super) fn enter(
+        &mut self,
+        token: &Token,
+        failures: impl FnOnce(&mut Self) -> &mut Vec<ApiError>,
+    ) -> Result<usize, ApiError> {
+        if self.review.offline {
+            return Err(ApiError::Network);
+        }
+        let failures = failures(self);
+        if !failures.is_empty() {
+            return Err(failures.remove(0));
+        }
+        self.tokens
+            .get(token.expose())
+            .copied()
+            .ok_or_else(|| problem(401, "unauthorized", "登录已过期,请重新登录"))
+    }
+}
+
 impl FakeAccounts {
     fn review_call<T>(
         &self,
@@ -100,19 +123,12 @@ impl FakeAccounts {
         f: impl FnOnce(&mut super::State, usize) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let mut state = self.lock();
-        if state.review.offline {
-            return Err(ApiError::Network);
-        }
-        if !state.review.fail_next.is_empty() {
-            return Err(state.review.fail_next.remove(0));
-        }
-        let Some(&index) = state.tokens.get(token.expose()) else {
-            return Err(problem(401, "unauthorized", "登录已过期,请重新登录"));
-        };
+        let index = state.enter(token, |s| &mut s.review.fail_next)?;
         f(&mut state, index)
     }
 
-    /// Makes every review call fail as if the server were unreachable (`true`) or reachable again.
+    /// Makes every review, staff and reviewer call fail as if the server were unreachable
+    /// (`true`) or reachable again.
     pub fn set_offline(&self, offline: bool) {
         self.lock().review.offline = offline;
     }

@@ -2,7 +2,7 @@
 //! tests, screenshots and trying the tablet screens without a server.
 //!
 //! Demo data: eleven people in two districts (东城区 110101, 西城区 110102) that the demo staff
-//! member (13700000001) and the demo reviewer (13700000003) both work on, plus one person in
+//! member (13700000001) and the demo reviewer (13700000002) both work on, plus one person in
 //! 徐汇区 (310104) that neither may see. Six still owe this year's review (one has no reference
 //! photo, one is overdue); five have items waiting in the review queue: a veteran's own
 //! submission whose form differs from last year's in three fields, an assisted one, a
@@ -15,8 +15,8 @@
 //! [`Conflict`] body (test control: [`FakeAccounts::staff_mark_self_submitted`]); decisions
 //! change statuses; uploads must decode and are served back. The liveness evidence of an
 //! assisted review goes through the fake's `send_evidence` (a staff challenge is an ordinary fake
-//! challenge owned by the staff account, so it lives the fake's two minutes even when asked for
-//! offline — only `expires_at` in the answer says 72 hours).
+//! challenge owned by the staff account; one asked for offline lives
+//! [`OFFLINE_CHALLENGE_TTL_HOURS`] there too, like on the server).
 
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -98,7 +98,6 @@ pub(super) struct FakeStaff {
     write_calls: usize,
     /// Records created (replays excluded).
     writes_created: usize,
-    offline: bool,
     fail_next: Vec<ApiError>,
     next: u64,
 }
@@ -661,25 +660,11 @@ impl FakeAccounts {
     ) -> Result<T, ApiError> {
         let mut state = self.lock();
         state.staff.seed();
-        if state.staff.offline {
-            return Err(ApiError::Network);
-        }
-        if !state.staff.fail_next.is_empty() {
-            return Err(state.staff.fail_next.remove(0));
-        }
-        let Some(&index) = state.tokens.get(token.expose()) else {
-            return Err(problem(401, "unauthorized", "登录已过期,请重新登录"));
-        };
+        let index = state.enter(token, |s| &mut s.staff.fail_next)?;
         if state.accounts[index].person.role != role {
             return Err(problem(403, "forbidden", "您没有权限进行此操作"));
         }
         f(&mut state, index)
-    }
-
-    /// Makes every staff and reviewer call fail as if the server were unreachable (`true`), or
-    /// reachable again. (The review calls have their own switch, [`FakeAccounts::set_offline`].)
-    pub fn set_staff_offline(&self, offline: bool) {
-        self.lock().staff.offline = offline;
     }
 
     /// The next staff or reviewer calls fail with these errors, in order.
@@ -1013,8 +998,11 @@ impl StaffApi for FakeAccounts {
         person_id: &str,
     ) -> Result<ChallengeIssued, ApiError> {
         let mut issued = self.staff_challenge(token, person_id)?;
-        issued.expires_at = (Utc::now() + chrono::Duration::hours(OFFLINE_CHALLENGE_TTL_HOURS))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let expires_at = Utc::now() + chrono::Duration::hours(OFFLINE_CHALLENGE_TTL_HOURS);
+        self.lock()
+            .liveness
+            .set_expiry(&issued.challenge_id, expires_at);
+        issued.expires_at = expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         Ok(issued)
     }
 
@@ -1475,7 +1463,17 @@ fn illegal() -> ApiError {
 }
 
 /// Sets the queue item's status (and the person's, to `person_status`).
-fn decided(state: &mut State, id: &str, status: &str, person_status: &str) {
+/// `rejected` with a reason, else `approved`.
+fn outcome(reason: &Option<String>) -> &'static str {
+    if reason.is_some() {
+        "rejected"
+    } else {
+        "approved"
+    }
+}
+
+/// Records a decision on the queue item `id` (and the person's new status) and answers it.
+fn decided(state: &mut State, id: &str, status: &str, person_status: &str) -> DecisionResult {
     let mut person = None;
     if let Some(e) = state
         .staff
@@ -1488,6 +1486,10 @@ fn decided(state: &mut State, id: &str, status: &str, person_status: &str) {
     }
     if let Some(p) = person {
         state.staff.set_status(&p, person_status);
+    }
+    DecisionResult {
+        submission_id: id.into(),
+        status: status.into(),
     }
 }
 
@@ -1566,18 +1568,10 @@ impl ReviewerApi for FakeAccounts {
             ) {
                 return Err(illegal());
             }
-            let status = if reason.is_some() {
-                "rejected"
-            } else {
-                "approved"
-            };
+            let status = outcome(&reason);
             s.status = status.into();
             s.decision_reason = reason;
-            decided(state, id, status, status);
-            Ok(DecisionResult {
-                submission_id: id.into(),
-                status: status.into(),
-            })
+            Ok(decided(state, id, status, status))
         })
     }
 
@@ -1606,18 +1600,10 @@ impl ReviewerApi for FakeAccounts {
             if c.status != "submitted" {
                 return Err(illegal());
             }
-            let status = if reason.is_some() {
-                "rejected"
-            } else {
-                "approved"
-            };
+            let status = outcome(&reason);
             c.status = status.into();
             c.decision_reason = reason;
-            decided(state, id, status, status);
-            Ok(DecisionResult {
-                submission_id: id.into(),
-                status: status.into(),
-            })
+            Ok(decided(state, id, status, status))
         })
     }
 
@@ -1649,11 +1635,7 @@ impl ReviewerApi for FakeAccounts {
                 return Err(illegal());
             }
             d.status = "approved".into();
-            decided(state, id, "approved", "deceased");
-            Ok(DecisionResult {
-                submission_id: id.into(),
-                status: "approved".into(),
-            })
+            Ok(decided(state, id, "approved", "deceased"))
         })
     }
 
@@ -1692,7 +1674,7 @@ mod tests {
     fn demo_logins_carry_their_roles_and_demo_ids_are_valid() {
         let api = FakeAccounts::default();
         assert_eq!(log_in(&api, "13700000001").1, Role::Staff);
-        assert_eq!(log_in(&api, "13700000003").1, Role::Reviewer);
+        assert_eq!(log_in(&api, "13700000002").1, Role::Reviewer);
         assert_eq!(log_in(&api, "13300001234").1, Role::Veteran);
         let today = chrono::Local::now().date_naive();
         let mut state = api.lock();
@@ -1749,7 +1731,7 @@ mod tests {
     #[test]
     fn reviewer_sees_every_kind_and_decisions_change_statuses() {
         let api = FakeAccounts::default();
-        let (rev, _) = log_in(&api, "13700000003");
+        let (rev, _) = log_in(&api, "13700000002");
         let q = api.review_queue(&rev, "submitted", 1).unwrap();
         let mut kinds: Vec<&str> = q.items.iter().map(|i| i.kind.as_str()).collect();
         kinds.sort_unstable();
@@ -1880,6 +1862,95 @@ mod tests {
             .unwrap_err()
             .code(),
             "unsupported_media"
+        );
+    }
+
+    /// Sends the evidence of `challenge` (shake head, then nod) with two staff liveness frames.
+    fn staff_evidence(
+        api: &FakeAccounts,
+        staff: &Token,
+        person: &str,
+        challenge: &str,
+    ) -> Result<crate::api::liveness::EvidenceResult, ApiError> {
+        use crate::api::liveness::{ActionAt, EvidenceFrame, EvidenceRequest, LivenessApi};
+        use shared::liveness::Action;
+        let frames = (0..2u8)
+            .map(|i| {
+                let upload_id = api
+                    .staff_upload(
+                        staff,
+                        person,
+                        StaffUploadKind::LivenessFrame,
+                        demo_image(i, false),
+                        "f.jpg",
+                    )
+                    .unwrap()
+                    .upload_id;
+                EvidenceFrame {
+                    upload_id,
+                    t_ms: u64::from(i) * 1000,
+                }
+            })
+            .collect();
+        let claimed = vec![
+            ActionAt::from((Action::ShakeHead, 200)),
+            ActionAt::from((Action::Nod, 800)),
+        ];
+        api.send_evidence(staff, challenge, &EvidenceRequest { frames, claimed })
+    }
+
+    #[test]
+    fn one_offline_switch_for_staff_and_reviewer_calls() {
+        let api = FakeAccounts::default();
+        let (staff, _) = log_in(&api, "13700000001");
+        let (rev, _) = log_in(&api, "13700000002");
+        api.set_offline(true);
+        assert!(matches!(
+            api.staff_people(&staff, &PeopleQuery::default()),
+            Err(ApiError::Network)
+        ));
+        assert!(matches!(
+            api.review_queue(&rev, "submitted", 1),
+            Err(ApiError::Network)
+        ));
+        api.set_offline(false);
+        assert!(api.staff_people(&staff, &PeopleQuery::default()).is_ok());
+        assert!(api.review_queue(&rev, "submitted", 1).is_ok());
+    }
+
+    #[test]
+    fn offline_challenges_live_72_hours_ordinary_ones_two_minutes() {
+        use shared::liveness::Action;
+        let api = FakeAccounts::default();
+        api.set_liveness_actions(vec![Action::ShakeHead, Action::Nod]);
+        let (staff, _) = log_in(&api, "13700000001");
+        let people = api.staff_people(&staff, &PeopleQuery::default()).unwrap();
+        let pid = people.items[0].person_id.clone();
+        let offline = api.staff_offline_challenge(&staff, &pid).unwrap();
+        let online = api.staff_challenge(&staff, &pid).unwrap();
+        // Three hours go by: the ordinary challenge is gone, the offline one still works.
+        api.lock().liveness.age(chrono::Duration::hours(3));
+        assert_eq!(
+            staff_evidence(&api, &staff, &pid, &online.challenge_id)
+                .unwrap_err()
+                .code(),
+            "challenge_expired"
+        );
+        assert!(
+            staff_evidence(&api, &staff, &pid, &offline.challenge_id)
+                .unwrap()
+                .passed
+        );
+        // Past 72 hours it expires too.
+        let again = api.staff_offline_challenge(&staff, &pid).unwrap();
+        api.lock()
+            .liveness
+            .age(chrono::Duration::hours(OFFLINE_CHALLENGE_TTL_HOURS + 1));
+        assert_eq!(
+            staff_evidence(&api, &staff, &pid, &again.challenge_id)
+                .unwrap_err()
+                .code(),
+            "challenge_expired"
         );
     }
 }

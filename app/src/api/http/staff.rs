@@ -136,13 +136,7 @@ impl StaffApi for HttpClient {
         idempotency_key: &str,
         req: &SubmissionRequest,
     ) -> Result<SubmissionAccepted, ApiError> {
-        let id = safe(person_id)?;
-        self.post_op(
-            token,
-            &format!("/api/v1/staff/people/{id}/submissions"),
-            idempotency_key,
-            req,
-        )
+        self.person_write(token, person_id, "submissions", idempotency_key, req)
     }
 
     fn staff_confirm(
@@ -152,13 +146,7 @@ impl StaffApi for HttpClient {
         idempotency_key: &str,
         req: &ConfirmationRequest,
     ) -> Result<ConfirmationRecorded, ApiError> {
-        let id = safe(person_id)?;
-        self.post_op(
-            token,
-            &format!("/api/v1/staff/people/{id}/confirmations"),
-            idempotency_key,
-            req,
-        )
+        self.person_write(token, person_id, "confirmations", idempotency_key, req)
     }
 
     fn staff_record_death(
@@ -168,13 +156,7 @@ impl StaffApi for HttpClient {
         idempotency_key: &str,
         req: &DeathRequest,
     ) -> Result<DeathRecorded, ApiError> {
-        let id = safe(person_id)?;
-        self.post_op(
-            token,
-            &format!("/api/v1/staff/people/{id}/death"),
-            idempotency_key,
-            req,
-        )
+        self.person_write(token, person_id, "death", idempotency_key, req)
     }
 
     fn staff_reference_photo(
@@ -184,13 +166,7 @@ impl StaffApi for HttpClient {
         idempotency_key: &str,
         req: &ReferencePhotoRequest,
     ) -> Result<ReferencePhotoStored, ApiError> {
-        let id = safe(person_id)?;
-        self.post_op(
-            token,
-            &format!("/api/v1/staff/people/{id}/reference-photo"),
-            idempotency_key,
-            req,
-        )
+        self.person_write(token, person_id, "reference-photo", idempotency_key, req)
     }
 
     fn staff_summary(&self, token: &Token) -> Result<DistrictSummary, ApiError> {
@@ -219,8 +195,7 @@ impl ReviewerApi for HttpClient {
     }
 
     fn submission(&self, token: &Token, id: &str) -> Result<SubmissionDetail, ApiError> {
-        let id = safe(id)?;
-        self.get_json(token, &format!("/api/v1/submissions/{id}"))
+        self.get_record(token, "submissions", id)
     }
 
     fn decide_submission(
@@ -229,13 +204,11 @@ impl ReviewerApi for HttpClient {
         id: &str,
         req: &DecisionRequest,
     ) -> Result<DecisionResult, ApiError> {
-        let id = safe(id)?;
-        self.post_json_auth(token, &format!("/api/v1/submissions/{id}/decision"), req)
+        self.decide(token, "submissions", id, req)
     }
 
     fn confirmation(&self, token: &Token, id: &str) -> Result<ConfirmationDetail, ApiError> {
-        let id = safe(id)?;
-        self.get_json(token, &format!("/api/v1/confirmations/{id}"))
+        self.get_record(token, "confirmations", id)
     }
 
     fn decide_confirmation(
@@ -244,13 +217,11 @@ impl ReviewerApi for HttpClient {
         id: &str,
         req: &DecisionRequest,
     ) -> Result<DecisionResult, ApiError> {
-        let id = safe(id)?;
-        self.post_json_auth(token, &format!("/api/v1/confirmations/{id}/decision"), req)
+        self.decide(token, "confirmations", id, req)
     }
 
     fn death_record(&self, token: &Token, id: &str) -> Result<DeathRecordDetail, ApiError> {
-        let id = safe(id)?;
-        self.get_json(token, &format!("/api/v1/death-records/{id}"))
+        self.get_record(token, "death-records", id)
     }
 
     fn decide_death(
@@ -259,8 +230,7 @@ impl ReviewerApi for HttpClient {
         id: &str,
         req: &DecisionRequest,
     ) -> Result<DecisionResult, ApiError> {
-        let id = safe(id)?;
-        self.post_json_auth(token, &format!("/api/v1/death-records/{id}/decision"), req)
+        self.decide(token, "death-records", id, req)
     }
 
     fn upload_bytes(&self, token: &Token, upload_id: &str) -> Result<Vec<u8>, ApiError> {
@@ -277,17 +247,49 @@ impl ReviewerApi for HttpClient {
 }
 
 impl HttpClient {
-    fn post_json_auth<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+    /// `POST /api/v1/staff/people/{person_id}/{what}` with `Idempotency-Key`.
+    fn person_write<B: serde::Serialize, T: serde::de::DeserializeOwned>(
         &self,
         token: &Token,
-        path: &str,
-        body: &B,
+        person_id: &str,
+        what: &str,
+        idempotency_key: &str,
+        req: &B,
     ) -> Result<T, ApiError> {
+        let id = safe(person_id)?;
+        self.post_op(
+            token,
+            &format!("/api/v1/staff/people/{id}/{what}"),
+            idempotency_key,
+            req,
+        )
+    }
+
+    /// `GET /api/v1/{collection}/{id}`.
+    fn get_record<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &Token,
+        collection: &str,
+        id: &str,
+    ) -> Result<T, ApiError> {
+        let id = safe(id)?;
+        self.get_json(token, &format!("/api/v1/{collection}/{id}"))
+    }
+
+    /// `POST /api/v1/{collection}/{id}/decision`.
+    fn decide(
+        &self,
+        token: &Token,
+        collection: &str,
+        id: &str,
+        req: &DecisionRequest,
+    ) -> Result<DecisionResult, ApiError> {
+        let id = safe(id)?;
         Self::json(
             self.client
-                .post(self.url(path))
+                .post(self.url(&format!("/api/v1/{collection}/{id}/decision")))
                 .bearer_auth(token.expose())
-                .json(body),
+                .json(req),
         )
     }
 }
