@@ -7,13 +7,14 @@
 use std::sync::Arc;
 
 use app::api::{AccountsApi, CaptchaAnswer, HttpClient, LoginRequest};
+use app::drafts::{DraftStore, StaticKey};
 use app::platform::capture::CaptureProtection;
 use app::ui::{Deps, Runner, Ui};
-use app::{HomePage, LoginPage, Nav};
+use app::{HomePage, LoginPage, Nav, ReviewerPage, StaffPage};
 use i_slint_backend_testing::ElementHandle;
 use shared::api::accounts::CaptchaSolution;
 use shared::error::UserError;
-use slint::ComponentHandle;
+use slint::{ComponentHandle, Model};
 
 const PHONE: &str = "13900000001";
 const PASSWORD: &str = "Zhanyou2025";
@@ -74,6 +75,77 @@ fn http_client_logs_in_and_a_wrong_slide_is_bad_credentials() {
     );
 }
 
+/// Logs in through the login screen: a fresh captcha through the screen, its answer read from
+/// the demo route.
+fn log_in_on_screen(ui: &Ui, base: &str, phone: &str) {
+    let one = |label: &str| {
+        ElementHandle::find_by_accessible_label(&ui.window, label)
+            .next()
+            .unwrap_or_else(|| panic!("no element labelled {label:?}"))
+    };
+    one("手机号或身份证号").set_accessible_value(phone);
+    one("密码").set_accessible_value(PASSWORD);
+    one("换一张").invoke_accessible_default_action();
+    let id = ui.current_captcha_id().expect("a captcha is shown");
+    one("拖动滑块完成拼图").set_accessible_value(answer(base, &id).to_string());
+    one("登录").invoke_accessible_default_action();
+}
+
+/// Staff and reviewers against the real demo server: the session's role picks the screen, the
+/// staff list (with one person's detail) and the review queue come from the server through the
+/// real HTTP client.
+#[test]
+fn staff_and_reviewer_screens_load_from_the_real_server() {
+    let Some(base) = server() else { return };
+    i_slint_backend_testing::init_no_event_loop();
+    let dir = tempfile::tempdir().unwrap();
+    let drafts =
+        Arc::new(DraftStore::open(&dir.path().join("drafts"), &StaticKey([5; 32])).unwrap());
+    for (phone, expected) in [("13700000001", "staff"), ("13700000002", "reviewer")] {
+        let deps = Deps {
+            api: Arc::new(HttpClient::new(&base).unwrap()),
+            drafts: Some(drafts.clone()),
+            runner: Runner::Inline,
+            today: app::ui::local_today,
+        };
+        let ui = Ui::new(deps, CaptureProtection::Blocked).unwrap();
+        ui.window.show().unwrap();
+        log_in_on_screen(&ui, &base, phone);
+        assert_eq!(
+            ui.window.global::<Nav>().get_screen(),
+            expected,
+            "{}",
+            ui.window.global::<LoginPage>().get_message()
+        );
+        if expected == "staff" {
+            let page = ui.window.global::<StaffPage>();
+            let people = page.get_people();
+            assert!(people.row_count() > 0, "{}", page.get_message());
+            let first = people.row_data(0).unwrap();
+            assert!(
+                first.title.contains('*'),
+                "masked in the list: {}",
+                first.title
+            );
+            page.invoke_select(first.person_id.clone());
+            assert!(!page.get_p_name().is_empty(), "{}", page.get_message());
+            assert!(page.get_p_masked_id().contains('*'));
+        } else {
+            let page = ui.window.global::<ReviewerPage>();
+            let message = page.get_queue_message().to_string();
+            let queue = page.get_queue();
+            assert!(
+                queue.row_count() > 0 || message.starts_with("暂无"),
+                "the queue did not load: {message}"
+            );
+            if let Some(item) = queue.row_data(0) {
+                page.invoke_open_item(item.kind.clone(), item.id.clone());
+                assert!(!page.get_name().is_empty(), "{}", page.get_message());
+            }
+        }
+    }
+}
+
 #[test]
 fn login_screen_logs_in_against_the_real_server() {
     let Some(base) = server() else { return };
@@ -90,18 +162,7 @@ fn login_screen_logs_in_against_the_real_server() {
     ui.window
         .window()
         .set_size(slint::LogicalSize::new(480., 3000.));
-    let one = |label: &str| {
-        ElementHandle::find_by_accessible_label(&ui.window, label)
-            .next()
-            .unwrap()
-    };
-    one("手机号或身份证号").set_accessible_value(PHONE);
-    one("密码").set_accessible_value(PASSWORD);
-    // Load a fresh captcha through the screen, then read its answer from the demo route.
-    one("换一张").invoke_accessible_default_action();
-    let id = ui.current_captcha_id().expect("a captcha is shown");
-    one("拖动滑块完成拼图").set_accessible_value(answer(&base, &id).to_string());
-    one("登录").invoke_accessible_default_action();
+    log_in_on_screen(&ui, &base, PHONE);
     assert_eq!(
         ui.window.global::<Nav>().get_screen(),
         "home",
