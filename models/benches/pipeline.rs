@@ -82,6 +82,10 @@ fn stats(mut ms: Vec<f64>) -> (f64, f64) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut models = FaceModels::load_bundled()?;
     let only_tracked = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "tracked");
+    println!(
+        "tract's depthwise kernel here: {}\n",
+        models::kernels::depthwise_kernel_in_use().unwrap_or("none (scalar)")
+    );
     println!("| what | median ms | p95 ms | CPU median ms | CPU p95 ms | n |");
     println!("|---|---|---|---|---|---|");
 

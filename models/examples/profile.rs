@@ -12,6 +12,10 @@ use tract_onnx::tract_core;
 
 fn main() -> TractResult<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    println!(
+        "depthwise kernel: {}",
+        models::kernels::depthwise_kernel_in_use().unwrap_or("none (scalar)")
+    );
     let only = args.first().cloned();
     let batch: usize = args.get(1).and_then(|b| b.parse().ok()).unwrap_or(1);
     let dir = std::env::var("PROFILE_DIR")

@@ -12,6 +12,8 @@
 //! - [`session`]: runs a liveness challenge over timed frames with the shared
 //!   [`LivenessSession`](shared::liveness::LivenessSession), checking that the face stays the
 //!   same person throughout.
+//! - [`kernels`]: a depthwise-convolution kernel added to tract's routine table for the strided
+//!   rows tract runs scalar (x86-64 AVX2, arm64 NEON), bit-identical to tract's scalar path.
 //!
 //! Architecture invariant: deterministic and pure Rust (no threads, no native libraries), so the
 //! server re-computes exactly what the phone computed, and the crate builds for Android as is.
@@ -22,6 +24,7 @@ pub mod embed;
 pub mod error;
 mod eyes;
 pub mod frame;
+pub mod kernels;
 pub mod mesh;
 mod net;
 pub mod pipeline;

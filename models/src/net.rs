@@ -34,6 +34,9 @@ impl Net {
         shape: [usize; 4],
         outputs: &[&str],
     ) -> Result<Net, ModelError> {
+        // Keeps `kernels` — and its registration in tract's routine table — in every program
+        // that loads a network (tests/kernel_linked.rs checks it from outside the crate).
+        crate::kernels::depthwise_kernel_in_use();
         let invalid = |e: TractError| ModelError::Invalid {
             name,
             detail: format!("{e:#}"),
