@@ -16,6 +16,15 @@ Graph fixes (all exact rewrites, verified numerically below):
     (three full passes, Greater making a bool tensor), while it fuses `Relu → Add` and
     `Min → Mul` into two element-wise chains: 2.5–4× faster per PReLU, and bit-identical
     (x − |x| = 2·min(x, 0) exactly, and scaling by 2 is exact);
+    A PReLU whose slopes are all ≤ 1 (most of the MediaPipe ones) becomes `Max(x, x·s)`
+    instead: for s ≤ 1, x ≥ s·x exactly when x ≥ 0, so it is the same value, bit for bit, in
+    two element-wise steps instead of four. Where some slope exceeds 1 and the PReLU sits
+    between two convolutions (all of MobileFaceNet's), the same form is reached by folding a
+    sign into those convolutions (`fold_prelu_signs`). Slopes are stored as (1, C, 1, 1): tract
+    runs a per-channel step over a rank-3 (C, 1, 1) slope markedly slower;
+  * a 2×2 stride-2 MaxPool becomes a 2×1 stride-(2,1) MaxPool then a 1×2 stride-(1,2) one (the
+    same maxima): tract 0.23.9 has a vectorised path for the first shape and for pools of
+    contiguous rows, but runs a 2×2 stride-2 pool one output at a time, 3–4× slower;
   * constant Reshape targets are rewritten for batch 1.
 """
 
@@ -104,7 +113,8 @@ def fetch_sources() -> dict:
 
 
 def fix_graph(model):
-    """Batch 1, fixed shapes, PReLU rewritten. Returns (model, number of PReLUs rewritten)."""
+    """Batch 1, fixed shapes, PReLU and MaxPool rewritten.
+    Returns (model, PReLUs rewritten, those now `Max(x, x·s)`, those sign-folded, pools split)."""
     import numpy as np
     import onnx
     from onnx import numpy_helper, helper
@@ -133,7 +143,28 @@ def fix_graph(model):
     for n in g.node:
         for i in n.input:
             consumers.setdefault(i, []).append(n)
-    remove, add_after, fused = set(), {}, 0
+    remove, add_after, fused, pools_split = set(), {}, 0, []
+
+    def per_channel(slope):
+        """A PReLU slope as (1, C, 1, 1), the shape tract broadcasts fastest over N, C, H, W."""
+        return np.asarray(slope, dtype=np.float32).reshape(1, -1, 1, 1)
+
+    def prelu_nodes(x, slope_name, slope, outputs, base):
+        """PReLU(x) with per-channel slope s: `Max(x, x·s)` when every s ≤ 1, else
+        `Relu(x) + Min(x, 0)·s`; both exact."""
+        if float(np.max(slope)) <= 1.0:
+            return [
+                helper.make_node("Mul", [x, slope_name], [base + "_scaled"], name=base + "_mul"),
+                helper.make_node("Max", [x, base + "_scaled"], outputs, name=base + "_max"),
+            ]
+        return [
+            helper.make_node("Relu", [x], [base + "_pos"], name=base + "_relu"),
+            helper.make_node("Min", [x, ZERO], [base + "_neg"], name=base + "_min"),
+            helper.make_node("Mul", [base + "_neg", slope_name], [base + "_neg_scaled"],
+                             name=base + "_mul"),
+            helper.make_node("Add", [base + "_pos", base + "_neg_scaled"], outputs,
+                             name=base + "_add"),
+        ]
     for add in g.node:
         if add.op_type != "Add" or len(add.input) != 2:
             continue
@@ -157,34 +188,45 @@ def fix_graph(model):
         if any(len(consumers.get(o, [])) != 1 for n in inner for o in n.output):
             continue
         half = numpy_helper.to_array(inits[resh.input[0]]).astype(np.float32)
-        target = numpy_helper.to_array(inits[resh.input[1]])
-        slope = (2.0 * half).reshape([int(d) for d in target][1:])  # (C, 1, 1) broadcasts over N,C,H,W
         slope_name = add.output[0] + "_prelu_slope"
-        g.initializer.append(numpy_helper.from_array(slope, slope_name))
-        base = add.name + "_prelu"
-        add_after[id(add)] = [
-            helper.make_node("Relu", [x], [base + "_pos"], name=base + "_relu"),
-            helper.make_node("Min", [x, ZERO], [base + "_neg"], name=base + "_min"),
-            helper.make_node("Mul", [base + "_neg", slope_name], [base + "_neg_scaled"],
-                             name=base + "_mul"),
-            helper.make_node("Add", [base + "_pos", base + "_neg_scaled"], list(add.output),
-                             name=base + "_add"),
-        ]
+        g.initializer.append(numpy_helper.from_array(per_channel(2.0 * half), slope_name))
+        add_after[id(add)] = prelu_nodes(x, slope_name, 2.0 * half, list(add.output), add.name + "_prelu")
         remove.update(id(n) for n in inner + [add])
         fused += 1
     # Native `PRelu` nodes (tflite2onnx keeps TF Lite's PRELU op as one) get the same form.
     for n in g.node:
         if n.op_type == "PRelu" and n.input[1] in inits:
             base = n.name or (n.output[0] + "_prelu")
-            add_after[id(n)] = [
-                helper.make_node("Relu", [n.input[0]], [base + "_pos"], name=base + "_relu"),
-                helper.make_node("Min", [n.input[0], ZERO], [base + "_neg"], name=base + "_min"),
-                helper.make_node("Mul", [base + "_neg", n.input[1]], [base + "_neg_scaled"],
-                                 name=base + "_mul"),
-                helper.make_node("Add", [base + "_pos", base + "_neg_scaled"], list(n.output),
-                                 name=base + "_add"),
-            ]
+            slope = numpy_helper.to_array(inits[n.input[1]]).astype(np.float32)
+            slope_name = base + "_slope"
+            g.initializer.append(numpy_helper.from_array(per_channel(slope), slope_name))
+            add_after[id(n)] = prelu_nodes(n.input[0], slope_name, slope, list(n.output), base)
             fused += 1
+    # A 2×2 stride-2 MaxPool without padding → rows, then columns (same maxima). SAME padding
+    # pads nothing on even sides, which is what these graphs have.
+    inferred = onnx.shape_inference.infer_shapes(model)
+    dims = {vi.name: [d.dim_value for d in vi.type.tensor_type.shape.dim]
+            for vi in list(inferred.graph.value_info) + list(inferred.graph.input)}
+    for n in g.node:
+        attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
+        pads = attrs.get("pads", [0, 0, 0, 0])
+        auto_pad = attrs.get("auto_pad", b"NOTSET")
+        if (n.op_type == "MaxPool" and attrs.get("kernel_shape") == [2, 2]
+                and attrs.get("strides") == [2, 2] and not any(pads)
+                and (auto_pad in (b"NOTSET", b"VALID")
+                     or (auto_pad in (b"SAME_UPPER", b"SAME_LOWER")
+                         and len(dims.get(n.input[0], [])) == 4
+                         and all(d > 0 and d % 2 == 0 for d in dims[n.input[0]][2:])))
+                and not attrs.get("ceil_mode")
+                and len(n.output) == 1):
+            base = n.name or n.output[0]
+            add_after[id(n)] = [
+                helper.make_node("MaxPool", list(n.input), [base + "_rows"], name=base + "_rows",
+                                 kernel_shape=[2, 1], strides=[2, 1]),
+                helper.make_node("MaxPool", [base + "_rows"], list(n.output), name=base + "_cols",
+                                 kernel_shape=[1, 2], strides=[1, 2]),
+            ]
+            pools_split.append(base)
     nodes = []
     for n in g.node:
         if id(n) in add_after:
@@ -193,7 +235,8 @@ def fix_graph(model):
             nodes.append(n)
     del g.node[:]
     g.node.extend(nodes)
-    if fused:
+    signs_folded = fold_prelu_signs(g)
+    if any(n.op_type == "Min" and ZERO in n.input for n in g.node):
         g.initializer.append(numpy_helper.from_array(np.array(0.0, dtype=np.float32), ZERO))
 
     # 3. drop now-unused initializers, re-infer shapes with the fixed batch.
@@ -205,7 +248,91 @@ def fix_graph(model):
     del g.value_info[:]
     model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
     onnx.checker.check_model(model)
-    return model, fused
+    as_max = sum(1 for n in model.graph.node if n.op_type == "Max" and n.name.endswith("_max"))
+    return model, fused, as_max, signs_folded, len(pools_split)
+
+
+def fold_prelu_signs(g) -> int:
+    """The remaining `Relu(x) + Min(x, 0)·s` PReLUs (some slope > 1) → `Max(x', x'·s)` where the
+    graph allows it. With σ = −1 on the channels whose slope exceeds 1 (+1 elsewhere),
+    max(σy, σs·y) = σ·PReLU(y) for every slope; so when y comes from a Conv used by nothing else
+    and the PReLU feeds only Convs, the producer's weights and bias are multiplied by σ (it then
+    computes σy) and each consumer's weights for those input channels by σ (it undoes the sign).
+    Negation is exact, so every value downstream is bit-identical. MobileFaceNet's PReLUs all
+    qualify (each sits between two convolutions); the MediaPipe ones with a slope > 1 feed a
+    residual Add and keep the four-op form. Returns how many PReLUs were rewritten."""
+    import numpy as np
+    from onnx import helper, numpy_helper
+
+    inits = {i.name: i for i in g.initializer}
+    producers = {o: n for n in g.node for o in n.output}
+    consumers = {}
+    for n in g.node:
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
+    graph_outputs = {o.name for o in g.output}
+
+    def attr(n, name, default):
+        return next((helper.get_attribute_value(a) for a in n.attribute if a.name == name), default)
+
+    def private_init(name, owner):
+        return name in inits and all(c is owner for c in consumers.get(name, []))
+
+    replace, drop, folded = {}, set(), 0
+    for add in g.node:
+        if add.op_type != "Add" or len(add.input) != 2:
+            continue
+        relu, mul = (producers.get(i) for i in add.input)
+        if relu is None or mul is None or relu.op_type != "Relu" or mul.op_type != "Mul":
+            continue
+        mn = producers.get(mul.input[0])
+        x = relu.input[0]
+        if mn is None or mn.op_type != "Min" or mn.input[0] != x or mul.input[1] not in inits:
+            continue
+        conv = producers.get(x)
+        outs = consumers.get(add.output[0], [])
+        if (conv is None or conv.op_type != "Conv" or x in graph_outputs
+                or add.output[0] in graph_outputs
+                or {id(c) for c in consumers.get(x, [])} != {id(relu), id(mn)}
+                or not all(private_init(i, conv) for i in conv.input[1:])
+                or not outs or any(c.op_type != "Conv" or c.input[0] != add.output[0]
+                                   or not private_init(c.input[1], c) for c in outs)):
+            continue
+        slope = numpy_helper.to_array(inits[mul.input[1]]).reshape(-1)
+        sign = np.where(slope > 1.0, -1.0, 1.0).astype(np.float32)
+        channels = len(sign)
+
+        def scale(name, shape_for):
+            arr = numpy_helper.to_array(inits[name]).astype(np.float32)
+            inits[name].CopyFrom(numpy_helper.from_array(arr * sign.reshape(shape_for(arr)), name))
+
+        # Producer: output channel c is W[c] (any group) and B[c].
+        scale(conv.input[1], lambda w: (channels,) + (1,) * (w.ndim - 1))
+        if len(conv.input) > 2 and conv.input[2]:
+            scale(conv.input[2], lambda b: (channels,))
+        for c in outs:
+            if attr(c, "group", 1) == 1:  # input channel c is W[:, c]
+                scale(c.input[1], lambda w: (1, channels) + (1,) * (w.ndim - 2))
+            elif attr(c, "group", 1) == channels:  # depthwise: channel c is W[c]
+                scale(c.input[1], lambda w: (channels,) + (1,) * (w.ndim - 1))
+            else:
+                raise AssertionError(f"grouped conv {c.name} after a PReLU")
+        base = add.name.removesuffix("_add") if add.name.endswith("_add") else add.output[0] + "_prelu"
+        replace[id(add)] = [
+            helper.make_node("Mul", [x, mul.input[1]], [base + "_scaled"], name=base + "_mul"),
+            helper.make_node("Max", [x, base + "_scaled"], list(add.output), name=base + "_max"),
+        ]
+        drop.update({id(relu), id(mn), id(mul)})
+        folded += 1
+    nodes = []
+    for n in g.node:
+        if id(n) in replace:
+            nodes.extend(replace[id(n)])
+        elif id(n) not in drop:
+            nodes.append(n)
+    del g.node[:]
+    g.node.extend(nodes)
+    return folded
 
 
 def same_outputs(a_path: Path, b_path: Path, batch_a: int) -> float:
@@ -239,15 +366,18 @@ def main() -> None:
         run(VENV / "bin" / "tflite2onnx", tflite, raw)
         model = onnx.load(str(raw))
         batch = model.graph.input[0].type.tensor_type.shape.dim[0].dim_value or 1
-        fixed, fused = fix_graph(model)
+        fixed, fused, as_max, signs, pools = fix_graph(model)
         dst = OUT / f"{name}.onnx"
         onnx.save(fixed, str(dst))
         diff = same_outputs(raw, dst, batch)
-        print(f"{name}: rewrote {fused} PReLU, max |Δ| vs converted graph = {diff:.2e}")
+        print(f"{name}: rewrote {fused} PReLU ({as_max} as Max, {signs} of them sign-folded), "
+              f"split {pools} MaxPool, "
+              f"max |Δ| vs converted graph = {diff:.2e}")
         assert diff < 1e-4, f"{name}: graph fix changed the outputs ({diff})"
         ins = [(i.name, [d.dim_value for d in i.type.tensor_type.shape.dim]) for i in fixed.graph.input]
         outs = [(o.name, [d.dim_value for d in o.type.tensor_type.shape.dim]) for o in fixed.graph.output]
-        rows.append((name, source, lic, sha256(tflite), sha256(dst), dst.stat().st_size, ins, outs, fused, diff))
+        rows.append((name, source, lic, sha256(tflite), sha256(dst), dst.stat().st_size, ins, outs,
+                     (fused, as_max, signs, pools), diff))
 
     write_models_md(rows)
 
@@ -261,8 +391,11 @@ def write_models_md(rows) -> None:
         "",
         "Pipeline: pinned package → `tflite2onnx==0.4.1` → graph fix (batch 1, fixed input shapes;",
         "every PReLU — which tflite2onnx emits as one `PRelu` or as `Relu + a·(x − |x|)` — rewritten",
-        "as `Relu(x) + Min(x, 0)·s`, the form tract runs fastest: see \"Speed\" below) → checked",
-        "against the unfixed conversion with onnxruntime on random input (max |Δ| below).",
+        "as `Max(x, x·s)` where every slope is ≤ 1 or a sign can be folded into the convolutions",
+        "around it, and as `Relu(x) + Min(x, 0)·s` elsewhere; every",
+        "2×2 stride-2 MaxPool split into a 2×1 and a 1×2 pool: the forms tract runs fastest, see",
+        "\"Speed\" below) → checked against the unfixed conversion with onnxruntime on random input",
+        "(max |Δ| below).",
         "",
     ]
     for (name, source, lic, tfl_sha, onnx_sha, size, ins, outs, fused, diff) in rows:
@@ -274,7 +407,9 @@ def write_models_md(rows) -> None:
             f"- source .tflite sha256: `{tfl_sha}`",
             f"- **onnx sha256: `{onnx_sha}`** ({size / 1e6:.2f} MB)",
             f"- inputs: {ins}; outputs: {outs}",
-            f"- PReLU nodes rewritten: {fused}; max |Δ| vs unfixed conversion: {diff:.1e}",
+            f"- PReLU nodes rewritten: {fused[0]} ({fused[1]} as `Max(x, x·s)`, {fused[2]} of them with"
+            f" signs folded into the convolutions around them); 2×2 MaxPools split: {fused[3]};"
+            f" max |Δ| vs unfixed conversion: {diff:.1e}",
             "",
         ]
     # Hand-written notes after the marker are kept across runs.

@@ -25,14 +25,14 @@ pub struct ModelFile {
 pub const DETECTOR: ModelFile = ModelFile {
     name: "face_detection_short_range",
     file: "face_detection_short_range.onnx",
-    sha256: "fde05a9c3512ad651aef570cf8c0a70bd4451b9b5cfb2861bfe2cc9d662ef4b7",
+    sha256: "c47d93fbc2539897cecdcc37e1a25a3a8528c415149ac376394b19cadda911d2",
 };
 
 /// MediaPipe Face Mesh (468 points), 192×192 input.
 pub const LANDMARKS: ModelFile = ModelFile {
     name: "face_landmark",
     file: "face_landmark.onnx",
-    sha256: "22eb5599d99f7b872e13df42ec9bc98f991dd9a1bbd025bb9c950539ad90924a",
+    sha256: "ab5e8bf92c7672aad8ce946cc107df8e26e61801e464e2b9e840453b227ee9d8",
 };
 
 /// MediaPipe iris/eye-contour model, 64×64 eye crop: 71 eye-region points (the eyelids follow
@@ -40,14 +40,14 @@ pub const LANDMARKS: ModelFile = ModelFile {
 pub const EYES: ModelFile = ModelFile {
     name: "iris_landmark",
     file: "iris_landmark.onnx",
-    sha256: "5c231f68be9838b9c976c832c0049455e9064d4bc37a3756fe12deba71bf7d6d",
+    sha256: "500c66e94a0b3483b43989dfef9baf71cf8a402335b55c195bf077521eb7c064",
 };
 
 /// MobileFaceNet, 112×112 aligned face → 192-d embedding.
 pub const EMBEDDER: ModelFile = ModelFile {
     name: "mobilefacenet",
     file: "mobilefacenet.onnx",
-    sha256: "7aab87211895569f9d11c3dbfad084158eaa71eba387d3449c5aa44341dd1f1c",
+    sha256: "987aad14f2b48c3b711486074c5aab5e6353abd6afeacd3cc90acdc7e8e0ad17",
 };
 
 /// The bytes of `model` compiled into the binary (`include_bytes!` of `onnx/`), so the app, the
