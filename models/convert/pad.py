@@ -290,7 +290,7 @@ def build(work: Path, out_dir: Path) -> dict:
                    "(TF.js graph model; the JSON's `generatedBy` names github leokwu/livenessnet)"),
         "license": ("package: MIT (LICENSE in the tarball, © 2021 Vladimir Mandic; `license` in "
                     "package.json). The package names leokwu/livenessnet as the model's origin and "
-                    "states no separate license for it; that repository has no LICENSE file"),
+                    "states no separate license for it; no LICENSE file was found in that repository"),
         "src_label": "source weights sha256 (`models/liveness.bin`)",
         "src_sha": base.sha256(model_bin),
         "onnx_sha": base.sha256(dst),
