@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::form::ReviewFormDraft;
-use crate::liveness::{Action, ActionAt};
+use crate::liveness::{Action, ActionAt, FlashStep};
 
 /// The answer to a submission (seed 000's result screen), word for word.
 pub const SUBMITTED_MESSAGE: &str =
@@ -101,6 +101,11 @@ pub struct ChallengeIssued {
     pub actions: Vec<Action>,
     /// RFC 3339, UTC.
     pub expires_at: String,
+    /// The colour flash (炫彩) to show full-screen before the actions while the face holds
+    /// still: `shared::liveness::FlashSchedule::from_nonce` of `nonce`, given here too for
+    /// clients that do not link `shared`. Empty when the challenge has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flash: Vec<FlashStep>,
 }
 
 /// One camera frame of a liveness attempt: an upload of kind `liveness_frame` and its time in
@@ -117,6 +122,10 @@ pub struct EvidenceRequest {
     pub frames: Vec<EvidenceFrame>,
     /// The actions the app saw, in the challenge's order, with their times.
     pub claimed: Vec<ActionAt>,
+    /// When the first flash colour was shown, in the frames' milliseconds (required when the
+    /// challenge has a flash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash_started_ms: Option<u64>,
 }
 
 /// The 1:1 comparison of the live face with the person's reference photo.
@@ -135,7 +144,8 @@ pub struct EvidenceResult {
     /// `None` when passed; otherwise a stable code: one of
     /// `shared::liveness::FailReason::as_str()` (`action_timeout`, `no_motion`, `wrong_order`,
     /// `no_face`, `multiple_faces`, `different_person`, `claim_mismatch`, `no_evidence`,
-    /// `no_reference_photo`) or `face_mismatch` (the live face is not the reference photo's).
+    /// `no_reference_photo`, `presentation_attack`, `flash_not_detected`, `evidence_reused`) or
+    /// `face_mismatch` (the live face is not the reference photo's).
     pub reason: Option<String>,
     /// The reason in Chinese, for the screen; `None` when passed.
     pub message: Option<String>,

@@ -5,6 +5,11 @@
 //!   set a deployment allows (`--liveness-actions shake_head,nod`).
 //! - [`challenge`]: the server-issued challenge (id, nonce, 2–3 actions in random order, expiry
 //!   ≤ 2 minutes).
+//! - [`flash`]: the colour-flash part of a challenge (炫彩活体): a colour sequence derived from
+//!   the nonce, and the check that the face's reflected light followed it.
+//! - [`reuse`]: evidence cannot be used twice — the rule on frame fingerprints.
+//! - [`pad`]: passive presentation-attack detection — how the per-frame live scores of the
+//!   `models` crate's anti-spoofing network become a session verdict.
 //! - [`signals`]: per-frame face signals produced by the `models` crate, and quality hints.
 //! - [`detector`]: turns a time-ordered sequence of signals into detected actions with times,
 //!   against per-person running baselines; every threshold is in [`DetectorConfig`].
@@ -18,6 +23,9 @@
 pub mod action;
 pub mod challenge;
 pub mod detector;
+pub mod flash;
+pub mod pad;
+pub mod reuse;
 pub mod session;
 pub mod signals;
 pub mod synth;
@@ -28,8 +36,14 @@ pub use challenge::{
     MAX_CHALLENGE_TTL_SECS, MIN_ACTIONS,
 };
 pub use detector::{ActionDetector, Detection, DetectionReport, DetectorConfig, FrameError};
+pub use flash::{
+    check_flash, ColourSample, FlashColour, FlashConfig, FlashFailure, FlashOutcome, FlashSchedule,
+    FlashStep, TimedColour,
+};
+pub use pad::{PadConfig, PadOutcome};
+pub use reuse::ReuseConfig;
 pub use session::{
-    verify_claims, verify_claims_with, ActionAt, FailReason, Hint, LivenessSession, Progress,
-    Verdict,
+    verify_claims, verify_claims_held, verify_claims_with, ActionAt, FailReason, Hint,
+    LivenessSession, Progress, Verdict,
 };
 pub use signals::{FaceBox, FaceSignals, FrameSignals, QualityIssue};

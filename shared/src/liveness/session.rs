@@ -69,6 +69,14 @@ pub enum FailReason {
     /// There is no reference photo to compare with (reported by the caller; seed 001:
     /// 人脸比对无基准照片). Never produced by the session itself.
     NoReferencePhoto,
+    /// The anti-spoofing network judged the face a picture: a screen, a print or a mask
+    /// (reported by the caller, see [`super::pad`]).
+    PresentationAttack,
+    /// The face did not reflect the challenge's colour sequence (see [`super::flash`]).
+    FlashNotDetected,
+    /// The frames repeat an earlier challenge's frames (reported by the server, which keeps
+    /// fingerprints of accepted evidence).
+    EvidenceReused,
 }
 
 impl FailReason {
@@ -84,7 +92,21 @@ impl FailReason {
             FailReason::NoEvidence => "no_evidence",
             FailReason::ChallengeExpired => "challenge_expired",
             FailReason::NoReferencePhoto => "no_reference_photo",
+            FailReason::PresentationAttack => "presentation_attack",
+            FailReason::FlashNotDetected => "flash_not_detected",
+            FailReason::EvidenceReused => "evidence_reused",
         }
+    }
+
+    /// True for the reasons that count like a failed face comparison towards the
+    /// special-population check (特殊人群核验, seed 001): the face itself was not accepted.
+    pub const fn counts_as_face_failure(self) -> bool {
+        matches!(
+            self,
+            FailReason::PresentationAttack
+                | FailReason::FlashNotDetected
+                | FailReason::EvidenceReused
+        )
     }
 
     /// The Chinese message on the failure screen (seed 000 核验身份失败, seed 001).
@@ -102,6 +124,9 @@ impl FailReason {
             FailReason::NoReferencePhoto => {
                 "人脸比对无基准照片,请前往退役军人服务中心(站)采集基准照片"
             }
+            FailReason::PresentationAttack => "请勿使用照片或视频,请本人正对摄像头重新核验",
+            FailReason::FlashNotDetected => "光线变化未检测到,请在室内正对屏幕、保持不动,重新核验",
+            FailReason::EvidenceReused => "核验画面已使用过,请勿使用照片或视频,请本人重新核验",
         }
     }
 }
@@ -261,6 +286,8 @@ pub struct LivenessSession {
     now: Option<u64>,
     /// When the prompted action's clock started (`None` until the first usable face).
     action_since: Option<u64>,
+    /// The first action's clock starts no earlier than this (the colour flash runs first).
+    hold_until: Option<u64>,
     no_face_since: Option<u64>,
     multi_face_since: Option<u64>,
     /// Time without a usable face while the current action was prompted.
@@ -285,6 +312,7 @@ impl LivenessSession {
             done: Vec::new(),
             now: None,
             action_since: None,
+            hold_until: None,
             no_face_since: None,
             multi_face_since: None,
             no_face_ms_this_action: 0,
@@ -300,6 +328,18 @@ impl LivenessSession {
 
     pub fn actions(&self) -> &ChallengeActions {
         &self.actions
+    }
+
+    /// The first action is prompted no earlier than `t_ms`: until then the person holds still
+    /// for the colour flash ([`super::flash`]), and that time does not count against the
+    /// action's [`DetectorConfig::action_timeout_ms`].
+    pub fn hold_until(&mut self, t_ms: u64) {
+        self.hold_until = Some(t_ms);
+        if self.index == 0 {
+            if let Some(since) = self.action_since.as_mut() {
+                *since = (*since).max(t_ms);
+            }
+        }
     }
 
     /// Every action detected so far (asked for or not), in order of completion.
@@ -349,7 +389,7 @@ impl LivenessSession {
             ]);
             self.no_face_since = None;
             if self.action_since.is_none() {
-                self.action_since = Some(t);
+                self.action_since = Some(t.max(self.hold_until.unwrap_or(0)));
             }
         } else if frame.faces <= 1 {
             self.no_face_since.get_or_insert(t);
@@ -546,6 +586,18 @@ pub fn verify_claims_with(
     frames: &[FrameSignals],
     claimed: &[ActionAt],
 ) -> Verdict {
+    verify_claims_held(config, actions, frames, claimed, None)
+}
+
+/// [`verify_claims_with`] for a challenge whose first action was prompted no earlier than
+/// `hold_until` (the colour flash ran first; see [`LivenessSession::hold_until`]).
+pub fn verify_claims_held(
+    config: &DetectorConfig,
+    actions: &ChallengeActions,
+    frames: &[FrameSignals],
+    claimed: &[ActionAt],
+    hold_until: Option<u64>,
+) -> Verdict {
     if frames.is_empty() {
         return Verdict::fail(FailReason::NoEvidence, actions.get(0), Vec::new());
     }
@@ -553,6 +605,9 @@ pub fn verify_claims_with(
     sorted.sort_by_key(|f| f.t_ms);
 
     let mut session = LivenessSession::new(actions.clone(), config.clone());
+    if let Some(t) = hold_until {
+        session.hold_until(t);
+    }
     for frame in &sorted {
         session.push(frame);
         if session.is_finished() {
