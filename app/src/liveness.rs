@@ -403,9 +403,10 @@ pub fn run_attempt(
         let view = models::Frame::new(&frame.rgb, frame.width, frame.height)
             .map_err(|e| AttemptError::Model(e.to_string()))?
             .mirrored(opts.mirrored);
-        let (signals, progress) = runner
+        let (analysis, progress) = runner
             .push(models, &view, t_ms)
             .map_err(|e| AttemptError::Model(e.to_string()))?;
+        let signals = analysis.signals;
         times.add(began.elapsed());
         action = progress.action;
         let img = to_image(&frame);

@@ -1,4 +1,4 @@
-//! The three model files, their expected sha256 (from `MODELS.md`), and loading with verification.
+//! The model files, their expected sha256 (from `MODELS.md`), and loading with verification.
 //!
 //! The `.onnx` files live in `models/onnx/` and are produced by `models/convert/convert.py`.
 //! A file whose hash differs is refused: a damaged or swapped model would silently change who
@@ -50,6 +50,13 @@ pub const EMBEDDER: ModelFile = ModelFile {
     sha256: "987aad14f2b48c3b711486074c5aab5e6353abd6afeacd3cc90acdc7e8e0ad17",
 };
 
+/// A 32×32 live/spoof classifier (presentation-attack detection), see `crate::pad`.
+pub const PAD: ModelFile = ModelFile {
+    name: "pad_liveness",
+    file: "pad_liveness.onnx",
+    sha256: "2c10cd0151c51f06ccd996bd0ce4272597e31d55ad726d75217fd6d514683c88",
+};
+
 /// The bytes of `model` compiled into the binary (`include_bytes!` of `onnx/`), so the app, the
 /// Android library and a deployed server carry their models and never look for this source tree
 /// at run time. Still verified against the sha256 when loaded.
@@ -61,6 +68,7 @@ pub fn embedded(model: &ModelFile) -> &'static [u8] {
         "face_landmark.onnx" => include_bytes!("../onnx/face_landmark.onnx"),
         "iris_landmark.onnx" => include_bytes!("../onnx/iris_landmark.onnx"),
         "mobilefacenet.onnx" => include_bytes!("../onnx/mobilefacenet.onnx"),
+        "pad_liveness.onnx" => include_bytes!("../onnx/pad_liveness.onnx"),
         _ => &[],
     }
 }
@@ -107,7 +115,7 @@ mod tests {
 
     #[test]
     fn bundled_files_match_their_hashes() {
-        for m in [DETECTOR, LANDMARKS, EYES, EMBEDDER] {
+        for m in [DETECTOR, LANDMARKS, EYES, EMBEDDER, PAD] {
             let bytes = read_verified(&bundled_dir(), &m).expect("bundled model verifies");
             // "a few MB": keep the repository small.
             assert!(
@@ -121,7 +129,7 @@ mod tests {
 
     #[test]
     fn embedded_models_are_the_shipped_files() {
-        for m in [DETECTOR, LANDMARKS, EYES, EMBEDDER] {
+        for m in [DETECTOR, LANDMARKS, EYES, EMBEDDER, PAD] {
             verify(&m, embedded(&m)).expect("embedded model verifies");
         }
     }

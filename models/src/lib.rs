@@ -19,17 +19,21 @@
 //! server re-computes exactly what the phone computed, and the crate builds for Android as is.
 
 pub mod assets;
+pub mod colour;
 pub mod detect;
 pub mod embed;
 pub mod error;
 mod eyes;
+pub mod fingerprint;
 pub mod frame;
 pub mod kernels;
 pub mod mesh;
 mod net;
+pub mod pad;
 pub mod pipeline;
 pub mod session;
 pub mod signals;
+pub mod simulate;
 pub mod track;
 
 pub use detect::FaceDetection;

@@ -2,15 +2,17 @@
 
 use std::path::Path;
 
-use shared::liveness::{FrameSignals, QualityIssue};
+use shared::liveness::{ColourSample, FrameSignals, QualityIssue};
 
-use crate::assets::{self, DETECTOR, EMBEDDER, EYES, LANDMARKS};
+use crate::assets::{self, DETECTOR, EMBEDDER, EYES, LANDMARKS, PAD};
+use crate::colour;
 use crate::detect::{Detector, FaceDetection};
 use crate::embed::{Embedder, Embedding};
 use crate::error::ModelError;
 use crate::eyes::EyeModel;
 use crate::frame::Frame;
 use crate::mesh::{FaceMesh, Landmarker};
+use crate::pad::PadNet;
 use crate::signals::{self, QualityConfig};
 use crate::track::FaceTracker;
 
@@ -27,6 +29,8 @@ pub struct FrameAnalysis {
     pub mesh: Option<FaceMesh>,
     /// Mean luma of the whole frame (0–255).
     pub frame_luma: f32,
+    /// The main face's skin and background colour, for the colour-flash check (with a mesh).
+    pub colour: Option<ColourSample>,
 }
 
 impl FrameAnalysis {
@@ -42,6 +46,7 @@ pub struct FaceModels {
     landmarker: Landmarker,
     eyes: EyeModel,
     embedder: Embedder,
+    pad: PadNet,
     quality: QualityConfig,
 }
 
@@ -60,7 +65,8 @@ impl FaceModels {
         let lmk = assets::read_verified(dir, &LANDMARKS)?;
         let eyes = assets::read_verified(dir, &EYES)?;
         let emb = assets::read_verified(dir, &EMBEDDER)?;
-        FaceModels::from_verified_bytes(&det, &lmk, &eyes, &emb)
+        let pad = assets::read_verified(dir, &PAD)?;
+        FaceModels::from_verified_bytes(&det, &lmk, &eyes, &emb, &pad)
     }
 
     /// The models shipped in this crate's `onnx/` directory, compiled into the binary
@@ -71,6 +77,7 @@ impl FaceModels {
             assets::embedded(&LANDMARKS),
             assets::embedded(&EYES),
             assets::embedded(&EMBEDDER),
+            assets::embedded(&PAD),
         )
     }
 
@@ -80,12 +87,14 @@ impl FaceModels {
         landmarks: &[u8],
         eyes: &[u8],
         embedder: &[u8],
+        pad: &[u8],
     ) -> Result<FaceModels, ModelError> {
         assets::verify(&DETECTOR, detector)?;
         assets::verify(&LANDMARKS, landmarks)?;
         assets::verify(&EYES, eyes)?;
         assets::verify(&EMBEDDER, embedder)?;
-        FaceModels::from_verified_bytes(detector, landmarks, eyes, embedder)
+        assets::verify(&PAD, pad)?;
+        FaceModels::from_verified_bytes(detector, landmarks, eyes, embedder, pad)
     }
 
     fn from_verified_bytes(
@@ -93,12 +102,14 @@ impl FaceModels {
         lmk: &[u8],
         eyes: &[u8],
         emb: &[u8],
+        pad: &[u8],
     ) -> Result<FaceModels, ModelError> {
         Ok(FaceModels {
             detector: Detector::load(det)?,
             landmarker: Landmarker::load(lmk)?,
             eyes: EyeModel::load(eyes)?,
             embedder: Embedder::load(emb)?,
+            pad: PadNet::load(pad)?,
             quality: QualityConfig::default(),
         })
     }
@@ -115,6 +126,7 @@ impl FaceModels {
             n if n == DETECTOR.name => self.detector.net_mut().run(input),
             n if n == LANDMARKS.name => self.landmarker.net_mut().run(input),
             n if n == EYES.name => self.eyes.net_mut().run(input),
+            n if n == PAD.name => self.pad.net_mut().run(input),
             _ => self.embedder.net_mut().run(input),
         }
     }
@@ -146,6 +158,16 @@ impl FaceModels {
         };
         mesh.eye_openness = self.eyes.openness(frame, &mesh)?;
         Ok(Some(mesh))
+    }
+
+    /// The live probability (0–1) the anti-spoofing network gives the face in `face`'s box
+    /// (see [`crate::pad`]); `None` for a degenerate box.
+    pub fn pad_score(
+        &mut self,
+        frame: &Frame<'_>,
+        face: &FaceDetection,
+    ) -> Result<Option<f32>, ModelError> {
+        self.pad.live_probability(frame, face)
     }
 
     /// The embedding of a face given its mesh.
@@ -270,6 +292,10 @@ impl FaceModels {
                 }
             }
         }
+        let colour = match (main_face.and_then(|i| faces.get(i)), &mesh) {
+            (Some(face), Some(m)) => colour::colour_sample(frame, face, m),
+            _ => None,
+        };
         let signals = FrameSignals {
             t_ms,
             faces: faces.len().try_into().unwrap_or(u32::MAX),
@@ -282,6 +308,7 @@ impl FaceModels {
             main_face,
             mesh,
             frame_luma,
+            colour,
         }
     }
 

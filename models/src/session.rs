@@ -1,15 +1,21 @@
 //! A liveness attempt over real frames: each frame → [`FrameSignals`] → the shared
 //! [`LivenessSession`], while checking that the face stays the same person (embedding
-//! similarity to the first good frame).
+//! similarity to the first good frame), that it is not a picture (the anti-spoofing network on
+//! key frames, [`PadPlan`]) and that it reflected the challenge's colour flash
+//! (`shared::liveness::flash`).
+//!
+//! The app and the server's re-check both run this, so they decide alike; the server runs it on
+//! the uploaded frames itself.
 
 use shared::liveness::{
-    ChallengeActions, DetectorConfig, FailReason, FrameSignals, LivenessSession, Progress, Verdict,
+    check_flash, ChallengeActions, DetectorConfig, FailReason, FlashConfig, FlashOutcome,
+    FlashSchedule, LivenessSession, PadConfig, PadOutcome, Progress, TimedColour, Verdict,
 };
 
 use crate::embed::Embedding;
 use crate::error::ModelError;
 use crate::frame::Frame;
-use crate::pipeline::FaceModels;
+use crate::pipeline::{FaceModels, FrameAnalysis};
 use crate::track::FaceTracker;
 
 /// The shared detector's thresholds, tuned to what *these* models measure on the real clips
@@ -59,10 +65,49 @@ impl Default for IdentityConfig {
     }
 }
 
+/// Which frames the anti-spoofing network scores, and how the scores are judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PadPlan {
+    pub config: PadConfig,
+    /// A usable, near-frontal face is scored at most once per this many milliseconds…
+    pub every_ms: u64,
+    /// …and at most this many times per session (the network costs a few milliseconds).
+    pub max_frames: usize,
+    /// Only faces this close to frontal (|yaw|, |pitch|, degrees) are scored: the network was
+    /// trained on near-frontal crops.
+    pub max_pose_deg: f32,
+}
+
+impl Default for PadPlan {
+    fn default() -> Self {
+        PadPlan {
+            config: crate::pad::pad_config(),
+            every_ms: 400,
+            max_frames: 12,
+            max_pose_deg: 25.0,
+        }
+    }
+}
+
+/// The colour flash of a challenge, as the runner checks it.
+#[derive(Debug, Clone, PartialEq)]
+struct FlashPlan {
+    schedule: FlashSchedule,
+    config: FlashConfig,
+    /// When the sequence started, in frame time (`None` until the app shows it / the
+    /// evidence says).
+    start_ms: Option<u64>,
+}
+
 /// Result of a finished attempt.
 #[derive(Debug, Clone)]
 pub struct SessionOutcome {
     pub verdict: Verdict,
+    /// The anti-spoofing decision (`None` when it was not asked for, or the actions failed
+    /// first).
+    pub pad: Option<PadOutcome>,
+    /// The colour-flash check (`None` when the challenge has none, or the actions failed first).
+    pub flash: Option<FlashOutcome>,
     /// Lowest similarity to the anchor among compared frames (`None` if none was compared).
     pub lowest_similarity: Option<f32>,
     /// Frames compared for identity.
@@ -81,6 +126,11 @@ pub struct LivenessRunner {
     low_in_a_row: u32,
     lowest: Option<f32>,
     checks: u32,
+    pad: Option<PadPlan>,
+    pad_scores: Vec<f32>,
+    pad_last_ms: Option<u64>,
+    flash: Option<FlashPlan>,
+    colours: Vec<TimedColour>,
 }
 
 impl std::fmt::Debug for LivenessRunner {
@@ -107,7 +157,63 @@ impl LivenessRunner {
             low_in_a_row: 0,
             lowest: None,
             checks: 0,
+            pad: Some(PadPlan::default()),
+            pad_scores: Vec::new(),
+            pad_last_ms: None,
+            flash: None,
+            colours: Vec::new(),
         }
+    }
+
+    /// Replaces the anti-spoofing plan; `None` turns the network off (evaluation of the other
+    /// layers alone; the app and the server always run it).
+    pub fn with_pad(mut self, plan: Option<PadPlan>) -> LivenessRunner {
+        self.pad = plan;
+        self
+    }
+
+    /// The challenge has a colour flash: the face must reflect `schedule` (see
+    /// [`flash_started`](Self::flash_started)).
+    pub fn with_flash(mut self, schedule: FlashSchedule, config: FlashConfig) -> LivenessRunner {
+        self.flash = Some(FlashPlan {
+            schedule,
+            config,
+            start_ms: None,
+        });
+        self
+    }
+
+    /// The flash sequence started at `t_ms` (frame time): the app calls it as it shows the first
+    /// colour, the server with the time the evidence gives. The first action's clock starts
+    /// when the sequence (and the camera's lag) is over.
+    pub fn flash_started(&mut self, t_ms: u64) {
+        if let Some(plan) = self.flash.as_mut() {
+            plan.start_ms = Some(t_ms);
+        }
+        if let Some(end) = self.hold_until() {
+            self.session.hold_until(end);
+        }
+    }
+
+    /// Until when the first action is not prompted (the flash and the camera's lag), once the
+    /// flash has started.
+    pub fn hold_until(&self) -> Option<u64> {
+        let plan = self.flash.as_ref()?;
+        Some(
+            plan.start_ms?
+                .saturating_add(plan.schedule.total_ms())
+                .saturating_add(plan.config.max_lag_ms),
+        )
+    }
+
+    /// The flash sequence, if the challenge has one.
+    pub fn flash_schedule(&self) -> Option<&FlashSchedule> {
+        self.flash.as_ref().map(|p| &p.schedule)
+    }
+
+    /// The live scores of the frames scored so far.
+    pub fn pad_scores(&self) -> &[f32] {
+        &self.pad_scores
     }
 
     /// Analyses one frame taken at `t_ms` (frames in time order: the face is followed from
@@ -118,13 +224,30 @@ impl LivenessRunner {
         models: &mut FaceModels,
         frame: &Frame<'_>,
         t_ms: u64,
-    ) -> Result<(FrameSignals, Progress), ModelError> {
+    ) -> Result<(FrameAnalysis, Progress), ModelError> {
         let analysis = models.analyze_tracked(frame, t_ms, &mut self.tracker)?;
         let progress = self.session.push(&analysis.signals);
         if self.session.is_finished() && !progress.verdict.as_ref().is_some_and(|v| v.passed) {
-            return Ok((analysis.signals, progress));
+            return Ok((analysis, progress));
         }
-        let frontal = analysis.signals.single_face().is_some_and(|f| {
+        let single = analysis.signals.single_face();
+        if let (Some(_), Some(colour), Some(_)) = (single, analysis.colour, &self.flash) {
+            self.colours.push(TimedColour { t_ms, colour });
+        }
+        if let (Some(plan), Some(face), Some(det)) = (&self.pad, single, analysis.face()) {
+            let due = self
+                .pad_last_ms
+                .is_none_or(|last| t_ms.saturating_sub(last) >= plan.every_ms);
+            let frontal = face.yaw_deg.abs() <= plan.max_pose_deg
+                && face.pitch_deg.abs() <= plan.max_pose_deg;
+            if due && frontal && self.pad_scores.len() < plan.max_frames {
+                if let Some(score) = models.pad_score(frame, det)? {
+                    self.pad_scores.push(score);
+                    self.pad_last_ms = Some(t_ms);
+                }
+            }
+        }
+        let frontal = single.is_some_and(|f| {
             f.yaw_deg.abs() <= self.identity.max_pose_deg
                 && f.pitch_deg.abs() <= self.identity.max_pose_deg
         });
@@ -138,7 +261,7 @@ impl LivenessRunner {
                 }
             }
         }
-        Ok((analysis.signals, self.session.progress_now()))
+        Ok((analysis, self.session.progress_now()))
     }
 
     /// Compares with the anchor (or makes this the anchor); fails the session on a change.
@@ -173,11 +296,42 @@ impl LivenessRunner {
         self.tracker.counts()
     }
 
-    /// Ends the attempt (no more frames).
+    /// Ends the attempt (no more frames). When the actions passed, the anti-spoofing decision
+    /// and the colour flash are checked, in that order: a picture fails as
+    /// [`FailReason::PresentationAttack`], a face that did not follow the colours as
+    /// [`FailReason::FlashNotDetected`].
     pub fn finish(mut self) -> SessionOutcome {
-        let verdict = self.session.finish();
+        let mut verdict = self.session.finish();
+        let mut pad = None;
+        let mut flash = None;
+        if verdict.passed {
+            if let Some(plan) = &self.pad {
+                let outcome = plan.config.decide(&self.pad_scores);
+                if !outcome.passed {
+                    verdict = self.session.fail(FailReason::PresentationAttack);
+                }
+                pad = Some(outcome);
+            }
+        }
+        if verdict.passed {
+            if let Some(plan) = &self.flash {
+                let outcome = match plan.start_ms {
+                    Some(start) => check_flash(&plan.schedule, start, &self.colours, &plan.config),
+                    None => FlashOutcome::failed(
+                        shared::liveness::FlashFailure::NotCovered,
+                        plan.schedule.steps().len(),
+                    ),
+                };
+                if !outcome.passed {
+                    verdict = self.session.fail(FailReason::FlashNotDetected);
+                }
+                flash = Some(outcome);
+            }
+        }
         SessionOutcome {
             verdict,
+            pad,
+            flash,
             lowest_similarity: self.lowest,
             identity_checks: self.checks,
             anchor: self.anchor,
