@@ -5,8 +5,10 @@
 //!   used by one blocking task at a time. Loaded lazily on first use (a server that never
 //!   receives evidence never loads them); the load time is logged.
 //! - [`recheck`]: frames (sorted by time) → [`LivenessRunner`] (actions in order, one person
-//!   throughout) → `shared::liveness::verify_claims_with` (the app's claimed times agree with
-//!   the frames) → the anchor face's embedding for the 1:1 comparison.
+//!   throughout, the anti-spoofing network on key frames, the colour flash) →
+//!   `shared::liveness::verify_claims_with` (the app's claimed times agree with the frames) →
+//!   the anchor face's embedding for the 1:1 comparison, and each frame's fingerprint
+//!   (`models::fingerprint`) for the reuse check.
 //! - [`reference_embedding`]: the embedding of a reference photo (a still, one face).
 //!
 //! Everything here is CPU-bound and synchronous: callers run it through [`ModelPool::run`],
@@ -19,7 +21,10 @@ use std::time::Instant;
 
 use base64::Engine;
 use models::{Embedding, FaceModels, IdentityConfig, LivenessRunner};
-use shared::liveness::{ActionAt, ChallengeActions, FailReason, FrameSignals, Verdict};
+use shared::liveness::{
+    ActionAt, ChallengeActions, FailReason, FlashConfig, FlashOutcome, FlashSchedule, FrameSignals,
+    PadOutcome, Verdict,
+};
 use tokio::sync::Semaphore;
 
 /// Most frames one evidence may carry (≈ 15 s at the app's 10 fps).
@@ -185,6 +190,8 @@ pub struct RecheckInput {
     /// `(t_ms, image bytes, index in the request)`.
     pub frames: Vec<(u64, Vec<u8>, usize)>,
     pub claimed: Vec<ActionAt>,
+    /// The challenge's colour flash and when the app says it started (frame time).
+    pub flash: Option<(FlashSchedule, Option<u64>)>,
     /// Also pick the best frame as a reference photo (demo enrolment).
     pub want_enrolment: bool,
 }
@@ -199,6 +206,11 @@ pub struct RecheckOutcome {
     pub enrolment: Option<(usize, Embedding)>,
     /// Frames analysed (the run stops at the first failure).
     pub frames_analysed: usize,
+    /// The perceptual hash of each analysed frame's face region, in time order.
+    pub fingerprints: Vec<models::fingerprint::FrameHash>,
+    /// The anti-spoofing decision and the colour-flash check, when they ran.
+    pub pad: Option<PadOutcome>,
+    pub flash: Option<FlashOutcome>,
 }
 
 /// Runs the liveness session over the frames in time order, as the app did, and checks the
@@ -214,13 +226,23 @@ pub fn recheck(
         config.clone(),
         IdentityConfig::default(),
     );
+    if let Some((schedule, start)) = input.flash.take() {
+        runner = runner.with_flash(schedule, FlashConfig::default());
+        if let Some(start) = start {
+            runner.flash_started(start);
+        }
+    }
     let mut signals: Vec<FrameSignals> = Vec::with_capacity(input.frames.len());
+    let mut fingerprints: Vec<models::fingerprint::FrameHash> =
+        Vec::with_capacity(input.frames.len());
     // (pose distance, position in `input.frames`) of the most frontal single-face frame.
     let mut best: Option<(f32, usize)> = None;
     for (pos, (t_ms, bytes, _)) in input.frames.iter().enumerate() {
         let rgb = decode_rgb(bytes)?;
         let frame = models::Frame::new(&rgb.data, rgb.width, rgb.height)?;
-        let (s, _) = runner.push(models, &frame, *t_ms)?;
+        let (analysis, _) = runner.push(models, &frame, *t_ms)?;
+        fingerprints.push(models::fingerprint::face_hash(&frame, analysis.face()));
+        let s = analysis.signals;
         if let Some(face) = s.single_face() {
             let off = face.yaw_deg.abs() + face.pitch_deg.abs();
             if face.yaw_deg.abs() <= ENROL_MAX_POSE_DEG
@@ -241,11 +263,17 @@ pub fn recheck(
         }
     }
     let frames_analysed = signals.len();
+    let hold_until = runner.hold_until();
     let outcome = runner.finish();
     let mut verdict = outcome.verdict;
     if verdict.passed {
-        let checked =
-            shared::liveness::verify_claims_with(&config, &input.actions, &signals, &input.claimed);
+        let checked = shared::liveness::verify_claims_held(
+            &config,
+            &input.actions,
+            &signals,
+            &input.claimed,
+            hold_until,
+        );
         if !checked.passed {
             verdict = Verdict {
                 passed: false,
@@ -269,6 +297,9 @@ pub fn recheck(
         anchor: outcome.anchor,
         enrolment,
         frames_analysed,
+        fingerprints,
+        pad: outcome.pad,
+        flash: outcome.flash,
     })
 }
 

@@ -17,7 +17,10 @@ use serde::Deserialize;
 use shared::api::accounts::Role;
 use shared::api::problem::Problem;
 use shared::api::review::{EvidenceRequest, EvidenceResult, FaceMatch, UploadKind};
-use shared::liveness::{Action, ChallengeActions, ChallengeId, FailReason};
+use shared::liveness::reuse::{hashes_from_text, hashes_to_text};
+use shared::liveness::{
+    Action, ChallengeActions, ChallengeId, FailReason, FlashSchedule, Nonce, ReuseConfig,
+};
 use shared::FieldError;
 
 use crate::error::{problem_response, ApiError, ApiResult};
@@ -177,10 +180,24 @@ pub async fn evidence(
         ));
     }
     let keys = check_frames(&st, &user.user_id, &req).await?;
+    if challenge.flash && req.flash_started_ms.is_none() {
+        return Err(ApiError::field(
+            "flash_started_ms",
+            "flash_started_required",
+            "缺少炫彩核验的开始时间,请更新应用后重新核验",
+        ));
+    }
     let actions: Vec<Action> = serde_json::from_str(&challenge.actions)
         .map_err(|e| ApiError::internal(format!("stored actions: {e}")))?;
     let actions = ChallengeActions::new(actions)
         .map_err(|e| ApiError::internal(format!("stored actions: {e}")))?;
+    let flash = if challenge.flash {
+        let nonce = Nonce::parse(&challenge.nonce)
+            .map_err(|e| ApiError::internal(format!("stored nonce: {e}")))?;
+        Some(FlashSchedule::from_nonce(&nonce))
+    } else {
+        None
+    };
 
     // Single use from here on: a concurrent second evidence gets 409.
     let mut frame_ids: Vec<(u64, String)> = req
@@ -205,12 +222,16 @@ pub async fn evidence(
     let result = run_evidence(
         &st,
         &user,
-        &person_id,
-        year,
-        id.as_str(),
+        &Attempt {
+            person_id: &person_id,
+            year,
+            challenge_id: id.as_str(),
+            issued_at: challenge.issued_at,
+            actions,
+            flash,
+        },
         &req,
         keys,
-        actions,
     )
     .await;
     match result {
@@ -246,19 +267,51 @@ fn challenge_used() -> Response {
     )
 }
 
-/// The re-check proper, after the challenge was taken: load the frames, run the models, compare
-/// with the reference photo, record the verdict.
-#[allow(clippy::too_many_arguments)]
+/// The challenge an evidence answers, and whose it is.
+struct Attempt<'a> {
+    person_id: &'a str,
+    year: i64,
+    challenge_id: &'a str,
+    issued_at: i64,
+    actions: ChallengeActions,
+    flash: Option<FlashSchedule>,
+}
+
+/// Slack on "the frames cannot span more time than passed since the challenge was issued":
+/// the phone's clock and the server's disagree a little on when a second starts.
+const FRAME_SPAN_SLACK_MS: u64 = 5_000;
+
+/// Which earlier accepted evidence of the person the frames repeat, if any: the frames' hashes
+/// match by [`ReuseConfig`], and (when both have one) the anchor faces are the same person — two
+/// people photographed in one room are not a replay of each other.
+fn reused_evidence(
+    rows: &[crate::store::FingerprintRow],
+    fingerprints: &[shared::liveness::reuse::FrameHash],
+    anchor: Option<&models::Embedding>,
+) -> Option<String> {
+    let config = ReuseConfig::default();
+    rows.iter()
+        .find(|row| {
+            let same_person = match (anchor, row.embedding.as_deref()) {
+                (Some(a), Some(text)) => recheck::embedding_from_text(text)
+                    .is_none_or(|e| a.similarity(&e) >= models::MATCH_THRESHOLD),
+                _ => true,
+            };
+            same_person && config.is_reuse(fingerprints, &hashes_from_text(&row.hashes))
+        })
+        .map(|row| row.challenge_id.clone())
+}
+
+/// The re-check proper, after the challenge was taken: load the frames, run the models, refuse
+/// a replay of earlier evidence, compare with the reference photo, record the verdict.
 async fn run_evidence(
     st: &AppState,
     user: &AuthUser,
-    person_id: &str,
-    year: i64,
-    challenge_id: &str,
+    attempt: &Attempt<'_>,
     req: &EvidenceRequest,
     keys: Vec<String>,
-    actions: ChallengeActions,
 ) -> ApiResult<EvidenceResult> {
+    let (person_id, year, challenge_id) = (attempt.person_id, attempt.year, attempt.challenge_id);
     let reference = reference_for(st, person_id).await?;
     let want_enrolment = st.demo && reference.is_none();
 
@@ -276,9 +329,13 @@ async fn run_evidence(
     .map_err(|e| ApiError::internal(format!("blob store: {e}")))?;
 
     let input = RecheckInput {
-        actions,
+        actions: attempt.actions.clone(),
         frames,
         claimed: req.claimed.clone(),
+        flash: attempt
+            .flash
+            .clone()
+            .map(|schedule| (schedule, req.flash_started_ms)),
         want_enrolment,
     };
     let started = std::time::Instant::now();
@@ -296,14 +353,53 @@ async fn run_evidence(
     );
 
     let failures_now = || async { st.store.face_mismatches(person_id, year).await };
-    // A failure before any face comparison: recorded, answered with the failures so far.
+    // A failure before any face comparison: recorded, answered with the failures so far. The
+    // reasons that say "this face was not accepted" count like a failed comparison.
     let fail_before_comparing = |reason: FailReason| async move {
         st.store
             .record_evidence_result(challenge_id, "failed", Some(reason.as_str()), None, None)
             .await?;
-        let failures = st.store.face_mismatches(person_id, year).await?;
+        let failures = if reason.counts_as_face_failure() {
+            st.store
+                .record_face_mismatch(person_id, year, st.clock.unix())
+                .await?
+        } else {
+            st.store.face_mismatches(person_id, year).await?
+        };
         Ok::<_, ApiError>(failed(reason.as_str(), reason.message_zh(), None, failures))
     };
+    let earlier = st.store.fingerprints(person_id).await?;
+    if let Some(original) =
+        reused_evidence(&earlier, &outcome.fingerprints, outcome.anchor.as_ref())
+    {
+        tracing::warn!(
+            challenge_id,
+            "evidence repeats an earlier accepted evidence"
+        );
+        st.store
+            .audit(
+                "liveness_evidence_reused",
+                Some(&user.user_id),
+                &serde_json::json!({"challenge_id": challenge_id, "repeats": original}),
+                st.clock.unix(),
+            )
+            .await?;
+        return fail_before_comparing(FailReason::EvidenceReused).await;
+    }
+    let span_ms = match (
+        req.frames.iter().map(|f| f.t_ms).min(),
+        req.frames.iter().map(|f| f.t_ms).max(),
+    ) {
+        (Some(lo), Some(hi)) => hi - lo,
+        _ => 0,
+    };
+    let elapsed_ms = u64::try_from(st.clock.unix().saturating_sub(attempt.issued_at))
+        .unwrap_or(0)
+        .saturating_mul(1000);
+    if span_ms > elapsed_ms.saturating_add(FRAME_SPAN_SLACK_MS) {
+        // Frames from before the challenge existed (a recording) cannot answer it.
+        return fail_before_comparing(FailReason::ClaimMismatch).await;
+    }
     if !outcome.verdict.passed {
         let reason = outcome.verdict.reason.unwrap_or(FailReason::NoEvidence);
         return fail_before_comparing(reason).await;
@@ -362,6 +458,15 @@ async fn run_evidence(
                     None,
                     Some(similarity),
                     Some(st.clock.unix()),
+                )
+                .await?;
+            st.store
+                .insert_fingerprint(
+                    challenge_id,
+                    person_id,
+                    &hashes_to_text(&outcome.fingerprints),
+                    Some(&recheck::embedding_to_text(&anchor)),
+                    st.clock.unix(),
                 )
                 .await?;
             Ok(EvidenceResult {

@@ -1,6 +1,7 @@
 //! SQL of the liveness re-check: evidence on challenges (single use, the verdict and the
 //! face-match score), the frames an evidence used, failed face comparisons per person and year,
-//! and reference photos. Migration 3 is [`MIGRATION_V3`].
+//! reference photos, and the fingerprints of accepted evidence. Migrations 3 and 6 are
+//! [`MIGRATION_V3`] and [`MIGRATION_V6`].
 
 use sqlx::Row;
 
@@ -51,12 +52,49 @@ pub(super) const MIGRATION_V3: &[&str] = &[
     "ALTER TABLE submissions ADD COLUMN newspaper_photo_upload TEXT REFERENCES uploads(id)",
 ];
 
+/// Version 6: presentation-attack resistance. A challenge may carry a colour flash (its
+/// sequence is derived from the nonce, so only the flag is stored); the fingerprints of every
+/// accepted evidence are kept per person so that it cannot be replayed for a new challenge.
+pub(super) const MIGRATION_V6: &[&str] = &[
+    "ALTER TABLE liveness_challenges ADD COLUMN flash BIGINT NOT NULL DEFAULT 0",
+    // `hashes`: the frames' 64-bit perceptual hashes (`shared::liveness::reuse::hashes_to_text`);
+    // `embedding`: the anchor face's embedding as stored for reference photos. Biometric-derived:
+    // never logged or returned.
+    "CREATE TABLE evidence_fingerprints (
+        challenge_id TEXT PRIMARY KEY REFERENCES liveness_challenges(id),
+        person_id TEXT NOT NULL REFERENCES roster_people(id),
+        hashes TEXT NOT NULL,
+        embedding TEXT,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE INDEX evidence_fingerprints_person ON evidence_fingerprints(person_id, created_at)",
+];
+
+/// How many of a person's latest accepted evidences a new one is compared with (a year's
+/// reviews and retries are far fewer).
+pub const FINGERPRINTS_KEPT_PER_CHECK: i64 = 50;
+
+/// The fingerprint of one accepted evidence.
+#[derive(Debug, Clone)]
+pub struct FingerprintRow {
+    pub challenge_id: String,
+    /// See `shared::liveness::reuse::hashes_from_text`.
+    pub hashes: String,
+    pub embedding: Option<String>,
+}
+
 /// A challenge as the evidence endpoint needs it.
 #[derive(Debug, Clone)]
 pub struct EvidenceChallengeRow {
     pub user_id: String,
+    /// 64 hex characters (the colour flash is derived from it).
+    pub nonce: String,
     /// JSON array of action names, in order.
     pub actions: String,
+    /// When the challenge was issued (unix seconds).
+    pub issued_at: i64,
+    /// The challenge has a colour flash.
+    pub flash: bool,
     pub expires_at: i64,
     /// When evidence was received (it is single use).
     pub evidence_at: Option<i64>,
@@ -120,7 +158,8 @@ pub fn score_to_micro(score: f32) -> i64 {
 impl Store {
     pub async fn evidence_challenge(&self, id: &str) -> DbResult<Option<EvidenceChallengeRow>> {
         let row = sqlx::query(
-            "SELECT user_id, actions, expires_at, evidence_at FROM liveness_challenges WHERE id = $1",
+            "SELECT user_id, nonce, actions, issued_at, flash, expires_at, evidence_at
+             FROM liveness_challenges WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -128,7 +167,10 @@ impl Store {
         row.map(|r| {
             Ok(EvidenceChallengeRow {
                 user_id: r.try_get("user_id")?,
+                nonce: r.try_get("nonce")?,
                 actions: r.try_get("actions")?,
+                issued_at: r.try_get("issued_at")?,
+                flash: r.try_get::<i64, _>("flash")? != 0,
                 expires_at: r.try_get("expires_at")?,
                 evidence_at: r.try_get("evidence_at")?,
             })
@@ -283,8 +325,10 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// The caller's newest challenge whose evidence failed the face comparison, issued at or
-    /// after `since` (the year's start): the special-population submission's evidence.
+    /// The caller's newest challenge whose evidence failed the face comparison (or was refused
+    /// for a reason that counts like one: a picture, no flash reflection, reused evidence),
+    /// issued at or after `since` (the year's start): the special-population submission's
+    /// evidence.
     pub async fn latest_face_mismatch_challenge(
         &self,
         user_id: &str,
@@ -292,7 +336,8 @@ impl Store {
     ) -> DbResult<Option<String>> {
         let row = sqlx::query(
             "SELECT id FROM liveness_challenges
-             WHERE user_id = $1 AND verdict_reason = 'face_mismatch' AND issued_at >= $2
+             WHERE user_id = $1 AND issued_at >= $2 AND verdict_reason IN
+                ('face_mismatch', 'presentation_attack', 'flash_not_detected', 'evidence_reused')
              ORDER BY evidence_at DESC, id DESC LIMIT 1",
         )
         .bind(user_id)
@@ -351,6 +396,51 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| r.try_get("reference_photo")).transpose()
+    }
+
+    /// Keeps the fingerprint of an accepted evidence of `person_id`.
+    pub async fn insert_fingerprint(
+        &self,
+        challenge_id: &str,
+        person_id: &str,
+        hashes: &str,
+        embedding: Option<&str>,
+        now: i64,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO evidence_fingerprints (challenge_id, person_id, hashes, embedding, created_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (challenge_id) DO NOTHING",
+        )
+        .bind(challenge_id)
+        .bind(person_id)
+        .bind(hashes)
+        .bind(embedding)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The person's latest accepted evidences' fingerprints, newest first
+    /// ([`FINGERPRINTS_KEPT_PER_CHECK`] at most).
+    pub async fn fingerprints(&self, person_id: &str) -> DbResult<Vec<FingerprintRow>> {
+        let rows = sqlx::query(
+            "SELECT challenge_id, hashes, embedding FROM evidence_fingerprints
+             WHERE person_id = $1 ORDER BY created_at DESC, challenge_id DESC LIMIT $2",
+        )
+        .bind(person_id)
+        .bind(FINGERPRINTS_KEPT_PER_CHECK)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FingerprintRow {
+                    challenge_id: r.try_get("challenge_id")?,
+                    hashes: r.try_get("hashes")?,
+                    embedding: r.try_get("embedding")?,
+                })
+            })
+            .collect()
     }
 
     /// The special-population fields of a submission: (special, newspaper photo upload).

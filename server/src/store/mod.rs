@@ -22,8 +22,8 @@ pub use staff::{
 };
 
 pub use liveness::{
-    score_to_micro, ClaimOutcome, EvidenceChallengeRow, EvidenceRow, NewReferencePhoto,
-    ReferencePhotoRow,
+    score_to_micro, ClaimOutcome, EvidenceChallengeRow, EvidenceRow, FingerprintRow,
+    NewReferencePhoto, ReferencePhotoRow,
 };
 
 pub use review::{

@@ -71,6 +71,8 @@ pub struct NewChallenge<'a> {
     pub actions: &'a str,
     pub issued_at: i64,
     pub expires_at: i64,
+    /// The challenge has a colour flash (derived from the nonce).
+    pub flash: bool,
 }
 
 /// A submission to record.
@@ -270,8 +272,8 @@ impl Store {
 
     pub async fn insert_challenge(&self, c: &NewChallenge<'_>) -> DbResult<()> {
         sqlx::query(
-            "INSERT INTO liveness_challenges (id, user_id, nonce, actions, issued_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO liveness_challenges (id, user_id, nonce, actions, issued_at, expires_at, flash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(c.id)
         .bind(c.user_id)
@@ -279,6 +281,7 @@ impl Store {
         .bind(c.actions)
         .bind(c.issued_at)
         .bind(c.expires_at)
+        .bind(i64::from(c.flash))
         .execute(&self.pool)
         .await?;
         Ok(())

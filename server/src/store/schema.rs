@@ -206,5 +206,6 @@ pub fn migrations(postgres: bool) -> Vec<(i64, Vec<&'static str>)> {
         (3, super::liveness::MIGRATION_V3.to_vec()),
         (4, COMMON_V4.to_vec()),
         (5, super::staff::MIGRATION_V5.to_vec()),
+        (6, super::liveness::MIGRATION_V6.to_vec()),
     ]
 }
