@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use android_activity::AndroidApp;
-use app::api::AccountsApi;
 use app::drafts::{DraftStore, FileKeyStore};
 use app::liveness_ui::{CameraSource, PlatformCamera};
 use app::platform::camera::{Camera, CameraError};
@@ -70,7 +69,7 @@ pub fn main(app: AndroidApp) {
     let data_dir = app
         .internal_data_path()
         .unwrap_or_else(|| PathBuf::from("/data/local/tmp/zhanyou"));
-    let api = match api() {
+    let api = match app::api::HttpClient::new(SERVER_URL) {
         Ok(api) => api,
         Err(e) => {
             log::error!("API client: {e}");
@@ -117,20 +116,6 @@ pub fn main(app: AndroidApp) {
         gate,
     };
     platform::run(&app, &installed, &mut hooks);
-}
-
-#[cfg(not(feature = "demo-offline"))]
-fn api() -> Result<Arc<dyn AccountsApi>, String> {
-    let client = app::api::HttpClient::new(SERVER_URL).map_err(|e| e.to_string())?;
-    Ok(Arc::new(client))
-}
-
-/// A build for testers without a server (`--features demo-offline`): the in-memory stand-in
-/// with the demo login 13300001234 / abc12345.
-#[cfg(feature = "demo-offline")]
-fn api() -> Result<Arc<dyn AccountsApi>, String> {
-    let _ = SERVER_URL;
-    Ok(Arc::new(app::api::fake::FakeAccounts::with_demo_people()))
 }
 
 /// What the liveness step calls to get a camera: the front camera, after the CAMERA permission

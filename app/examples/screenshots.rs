@@ -2,9 +2,10 @@
 //! as the first argument). Needs a display: `scripts/screenshots` runs it under Xvfb with
 //! fontconfig limited to DejaVu (no CJK font on the system: the shipped font must do).
 //!
-//! The app runs with the in-memory `FakeAccounts` and walks a whole review through the same
-//! callbacks the buttons raise: log in, the five wizard steps (prefilled from last year), 提交,
-//! a rejection with 【不通过原因】, approval, and 我的. Each screen is rendered by the window's own
+//! The app runs against the real server (started in-process; a person of their own per walk,
+//! with last year's form) and walks a whole review through the same callbacks the buttons
+//! raise: log in, the five wizard steps (prefilled from last year), 提交 with the network gone,
+//! a reviewer's rejection with 【不通过原因】, approval, and 我的. Each screen is rendered by the window's own
 //! renderer (`Window::take_snapshot`) once the event loop has drawn it.
 
 use std::sync::Arc;
@@ -40,7 +41,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &tmp.join(format!("drafts-{i}")),
             &StaticKey([1; 32]),
         )?);
-        let walk = shots::new_walk(Some(drafts), elder)?;
+        let server = tests::blocking::Server::shared();
+        let district = server.district();
+        let person = server.veteran_in(&district, shared::category::Category::SelfEmployedOfficer);
+        let reviewer = server.account(
+            shared::api::accounts::Role::Reviewer,
+            "黄审核",
+            &[&district],
+        );
+        let mut world = shots::World::new(person.phone());
+        world.reviewer = Some(reviewer.phone);
+        let walk = shots::new_walk(world, Some(drafts), elder)?;
         walk.0
             .window
             .window()
@@ -61,9 +72,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
     steps.push((
         "home",
-        Box::new(|ui, api| {
+        Box::new(|ui, world| {
             ui.window.global::<Nav>().set_screen("login".into());
-            shots::log_in(ui, api, "13300001234");
+            shots::log_in(ui, world);
         }),
     ));
     steps.push((
@@ -138,31 +149,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
     steps.push((
         "wizard-5-verified",
-        Box::new(|ui, api| {
-            let token = ui.session().map(|s| s.token);
-            if let Some(id) = token.and_then(|t| api.passed_challenge(&t)) {
+        Box::new(|ui, world| {
+            if let Some(s) = ui.session() {
+                let id = world.server.passed_challenge(s.token.expose());
                 ui.set_verified(Some(Verified::Challenge(id)));
             }
         }),
     ));
     steps.push((
         "wizard-queued",
-        Box::new(|ui, api| {
-            api.set_offline(true);
+        Box::new(|ui, world| {
+            world.gate.set_online(false);
             ui.window.global::<WizardPage>().invoke_submit();
         }),
     ));
     steps.push((
         "result-submitted",
-        Box::new(|ui, api| {
-            api.set_offline(false);
+        Box::new(|ui, world| {
+            world.gate.set_online(true);
             ui.retry_queue();
         }),
     ));
     steps.push((
         "result-rejected",
-        Box::new(|ui, api| {
-            api.decide("13300001234", Some("现住地具体地址不完整,请填写到门牌号"));
+        Box::new(|ui, world| {
+            world.decide(Some("现住地具体地址不完整,请填写到门牌号"));
             ui.window.global::<ResultPage>().invoke_back_home();
             ui.window.global::<HomePage>().invoke_view_result();
             ui.window.global::<ResultPage>().set_reason_open(true);
@@ -181,7 +192,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
     steps.push((
         "result-approved",
-        Box::new(|ui, api| {
+        Box::new(|ui, world| {
             // Resubmit the rejected form and approve it.
             ui.window.global::<MinePage>().set_changing_phone(false);
             ui.window.global::<HomePage>().invoke_view_result();
@@ -200,11 +211,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for _ in 0..4 {
                 page.invoke_next();
             }
-            if let Some(id) = ui.session().and_then(|s| api.passed_challenge(&s.token)) {
+            if let Some(s) = ui.session() {
+                let id = world.server.passed_challenge(s.token.expose());
                 ui.set_verified(Some(Verified::Challenge(id)));
             }
             page.invoke_submit();
-            api.decide("13300001234", None);
+            world.decide(None);
             ui.window.global::<ResultPage>().invoke_back_home();
             ui.window.global::<HomePage>().invoke_view_result();
         }),

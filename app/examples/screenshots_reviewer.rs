@@ -2,8 +2,9 @@
 //! `docs/screenshots/reviewer-*.png` (or the directory given as the first argument). Needs a
 //! display: `scripts/screenshots` runs it under Xvfb with fontconfig limited to DejaVu.
 //!
-//! The app runs with the in-memory `FakeAccounts` (its demo reviewer and queue: one item of each
-//! kind) and goes through the same callbacks the screen raises: log in, open the submission with
+//! The app runs against the real server (started in-process; per walk a reviewer's district
+//! with one item of every kind waiting, `tests::scenes::ReviewerQueue`) and goes through the
+//! same callbacks the screen raises: log in, open the submission with
 //! changes, the whole detail (photos, key frames, decision area), 不通过 without a reason, a
 //! chosen and a written reason, the rejected result, the special-population check, the
 //! confirmation and the death record. Each screen is rendered by the window's own renderer
@@ -34,10 +35,15 @@ fn size(ui: &Ui, w: f32, h: f32) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = shots::out_dir()?;
 
-    // One app per walk (normal, 长辈版), each with its own in-memory server.
+    // One app per walk (normal, 长辈版), each with its own district and queue.
     let mut walks = Vec::new();
     for elder in [false, true] {
-        walks.push(shots::new_walk(None, elder)?);
+        let scene = tests::blocking::Server::shared().reviewer_queue();
+        walks.push(shots::new_walk(
+            shots::World::new(&scene.reviewer.phone),
+            None,
+            elder,
+        )?);
     }
 
     // (name, what to do before the shot). The tall shots show the whole detail, which scrolls
@@ -45,8 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut steps: Vec<(&str, Step)> = Vec::new();
     steps.push((
         "reviewer-submission",
-        Box::new(|ui, api| {
-            shots::log_in(ui, api, "13700000002");
+        Box::new(|ui, world| {
+            shots::log_in(ui, world);
             open_kind(ui, "submission");
         }),
     ));

@@ -2,11 +2,12 @@
 //! `docs/screenshots/staff-*.png` (or the directory given as the first argument). Needs a
 //! display: `scripts/screenshots` runs it under Xvfb with fontconfig limited to DejaVu.
 //!
-//! The app runs with the in-memory `FakeAccounts` (the demo staff member 13700000001) and walks
-//! the staff screens through the same callbacks the buttons raise: the list, one person, the
-//! 现场确认/远程确认 form with a field error, the 死亡核减 form and its confirmation step, the
-//! 采集基准照片 form, 待同步 work, a conflict in the banner after 同步, and 代为年审 (the wizard
-//! in assisted mode, on its first step and on 身份核验). Each screen is rendered by the window's
+//! The app runs against the real server (started in-process; per walk a staff member 林小红 of a
+//! district of their own with six elderly people) and walks the staff screens through the same
+//! callbacks the buttons raise: the list, one person, the 现场确认/远程确认 form with a field
+//! error, the 死亡核减 form and its confirmation step, a conflict in the banner after 同步 (a
+//! colleague confirmed the person meanwhile), the 采集基准照片 form, 待同步 work, and 代为年审
+//! (the wizard in assisted mode, on its first step and on 身份核验). Each screen is rendered by the window's
 //! own renderer (`Window::take_snapshot`) once the event loop has drawn it.
 
 use std::sync::Arc;
@@ -41,6 +42,13 @@ fn no_reference(ui: &Ui) -> String {
         .unwrap_or_else(|| nth(ui, 0))
 }
 
+/// A colleague (the world's second staff account) confirms `person_id` on their own tablet.
+fn confirmed_by_colleague(world: &shots::World, person_id: &str) {
+    if let Some(phone) = &world.reviewer {
+        world.server.confirm(phone, person_id, "colleague-1");
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = shots::out_dir()?;
     let tmp = std::env::temp_dir().join(format!("zhanyou-staff-shots-{}", std::process::id()));
@@ -56,14 +64,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &tmp.join(format!("drafts-{i}")),
             &StaticKey([2; 32]),
         )?);
-        walks.push(shots::new_walk(Some(drafts), elder)?);
+        let server = tests::blocking::Server::shared();
+        let district = server.district();
+        server.people_in(&district, 6);
+        let staff = server.account(shared::api::accounts::Role::Staff, "林小红", &[&district]);
+        let mut world = shots::World::new(&staff.phone);
+        // The colleague who confirms someone meanwhile (the conflict).
+        world.reviewer = Some(
+            server
+                .account(shared::api::accounts::Role::Staff, "郑上门", &[&district])
+                .phone,
+        );
+        walks.push(shots::new_walk(world, Some(drafts), elder)?);
     }
 
     let mut steps: Vec<(&str, Step)> = Vec::new();
     steps.push((
         "staff-list",
-        Box::new(|ui, api| {
-            shots::log_in(ui, api, "13700000001");
+        Box::new(|ui, world| {
+            shots::log_in(ui, world);
         }),
     ));
     steps.push((
@@ -75,9 +94,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
     steps.push((
         "staff-confirm-error",
-        Box::new(|ui, api| {
+        Box::new(|ui, world| {
             // Offline from here on: the work waits as 待同步.
-            api.set_offline(true);
+            world.gate.set_online(false);
             let page = ui.window.global::<StaffPage>();
             page.invoke_select(nth(ui, 0).into());
             page.invoke_open_panel("confirm".into());
@@ -113,12 +132,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Box::new(|ui, _| ui.window.global::<StaffPage>().invoke_death_submit()),
     ));
     steps.push((
+        "staff-conflict",
+        Box::new(|ui, world| {
+            // A 现场确认 queued for someone a colleague then confirmed on their own tablet: 同步
+            // meets a conflict, shown in the banner (the death queued before goes through).
+            let page = ui.window.global::<StaffPage>();
+            page.invoke_death_confirm();
+            let id = page
+                .get_people()
+                .iter()
+                .find(|r| r.pending.is_empty())
+                .map(|r| r.person_id.to_string())
+                .unwrap_or_default();
+            page.invoke_select(id.clone().into());
+            page.invoke_open_panel("confirm".into());
+            page.invoke_confirm_submit();
+            confirmed_by_colleague(world, &id);
+            world.gate.set_online(true);
+            page.invoke_sync();
+            page.invoke_select(nth(ui, 0).into());
+        }),
+    ));
+    steps.push((
         "staff-reference",
         Box::new({
             let photo = photo.clone();
-            move |ui, _| {
+            move |ui, world| {
                 let page = ui.window.global::<StaffPage>();
-                page.invoke_death_confirm();
+                // Offline again: the reference photo waits as 待同步.
+                world.gate.set_online(false);
                 page.invoke_select(no_reference(ui).into());
                 page.invoke_open_panel("reference".into());
                 page.set_r_photo_path(photo.as_str().into());
@@ -134,27 +176,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let page = ui.window.global::<StaffPage>();
             page.set_r_consent(true);
             page.invoke_reference_submit();
-        }),
-    ));
-    steps.push((
-        "staff-conflict",
-        Box::new(|ui, api| {
-            // A 现场确认 queued for someone who then submitted on their own phone: 同步 meets a
-            // conflict, shown in the banner.
-            let page = ui.window.global::<StaffPage>();
-            let id = page
-                .get_people()
-                .iter()
-                .find(|r| r.pending.is_empty())
-                .map(|r| r.person_id.to_string())
-                .unwrap_or_default();
-            page.invoke_select(id.clone().into());
-            page.invoke_open_panel("confirm".into());
-            page.invoke_confirm_submit();
-            api.staff_mark_self_submitted(&id);
-            api.set_offline(false);
-            page.invoke_sync();
-            page.invoke_select(nth(ui, 0).into());
         }),
     ));
     steps.push((

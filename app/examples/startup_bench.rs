@@ -4,8 +4,9 @@
 //!
 //! Runs the release `app` binary 5 times per mode with `ZHANYOU_STARTUP_TIMING=1` (it prints
 //! `startup_ms N` when its event loop first runs, the login window created and shown) and a new
-//! data directory each time: `--demo-offline` (UI only) and the default (the embedded demo server
-//! started and seeded first — its SQLite database created from nothing). Needs a display (Xvfb).
+//! data directory each time: `--server URL` (the app alone, against the real server the bench
+//! starts in-process on port 0 first) and the default (the embedded demo server started and
+//! seeded first — its SQLite database created from nothing). Needs a display (Xvfb).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -26,8 +27,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         bin.display(),
         size as f64 / 1e6
     );
+    let server = tests::blocking::Server::shared();
     for (mode, args) in [
-        ("demo-offline (UI only)", vec!["--demo-offline"]),
+        (
+            "a running server (the app only)",
+            vec!["--server", server.url()],
+        ),
         ("embedded demo server", vec![]),
     ] {
         let mut times = Vec::new();

@@ -13,7 +13,7 @@ use shared::api::accounts::Role;
 pub struct EmbeddedServer {
     /// e.g. `http://127.0.0.1:41234`.
     pub url: String,
-    /// The seeded logins (all fake).
+    /// The seeded logins (made-up people).
     pub logins: Vec<DemoLogin>,
     /// Where its database and files are.
     pub data_dir: PathBuf,

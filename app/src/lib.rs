@@ -7,8 +7,8 @@
 //!   accessibility roles and labels).
 //! - [`controllers`] — the logic behind each screen, testable without a display.
 //! - [`ui`] — copies values between the components and the controllers.
-//! - [`api`] — the server's accounts endpoints ([`api::HttpClient`]) and an in-memory stand-in
-//!   ([`api::fake::FakeAccounts`]).
+//! - [`api`] — the client of the server's API ([`api::HttpClient`]); the tests run the real
+//!   server in-process and talk to it through this client.
 //! - [`drafts`] — offline drafts in sled, encrypted at rest.
 //! - [`liveness`] — the face models (loaded once, off the UI thread) and one liveness attempt
 //!   over camera frames; [`liveness_ui`] wires the 身份核验 panel (`ui/liveness.slint`).

@@ -20,7 +20,7 @@ use shared::error::UserError;
 use slint::{ComponentHandle, SharedPixelBuffer};
 
 use crate::api::liveness::ChallengeIssued;
-use crate::api::{AccountsApi, ApiError, Token};
+use crate::api::{ApiError, HttpClient, Token};
 use crate::controllers::liveness::{
     self as ctl, camera_outcome, live_view, seconds_left, Failure, Outcome, Step, Verified,
     VerifyError,
@@ -91,7 +91,7 @@ impl CameraSource {
 
 /// What the panel needs from the rest of the app.
 pub struct LivenessHooks {
-    pub api: Arc<dyn AccountsApi>,
+    pub api: HttpClient,
     pub runner: Runner,
     /// The logged-in user's token, if any.
     pub token: Box<dyn Fn() -> Option<Token>>,
@@ -679,7 +679,7 @@ impl LivenessUi {
         };
         self.page(|p| p.set_status("正在上传…".into()));
         let weak = Rc::downgrade(self);
-        let job = move || ctl::upload_newspaper_photo(api.as_ref(), &token, bytes, &name);
+        let job = move || ctl::upload_newspaper_photo(&api, &token, bytes, &name);
         let done = move |r: Result<Verified, ApiError>| {
             let Some(me) = weak.upgrade() else { return };
             match r {

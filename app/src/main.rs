@@ -1,5 +1,4 @@
-//! The desktop app: `cargo run -p app -- [--server URL] [--demo-offline] [--data-dir DIR]
-//! [--camera-frames DIR]`.
+//! The desktop app: `cargo run -p app -- [--server URL] [--data-dir DIR] [--camera-frames DIR]`.
 //!
 //! Without `--server` (and with the default feature `embedded-server`) it starts the server crate
 //! in-process in demo mode on 127.0.0.1 (a free port), with its data in `<data dir>/demo-server`,
@@ -8,8 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use app::api::fake::FakeAccounts;
-use app::api::{AccountsApi, HttpClient};
+use app::api::HttpClient;
 use app::drafts::{DraftStore, FileKeyStore};
 use app::liveness_ui::CameraSource;
 use app::platform::camera::{Pacing, Recorded};
@@ -25,9 +23,6 @@ struct Args {
     /// default on desktop), or http://127.0.0.1:8080 on a build without it.
     #[arg(long)]
     server: Option<String>,
-    /// Use an in-memory stand-in for the server (demo login 13300001234 / abc12345).
-    #[arg(long)]
-    demo_offline: bool,
     /// Where drafts and the draft key are kept.
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -51,15 +46,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = std::time::Instant::now();
     let args = Args::parse();
     let data_dir = args.data_dir.clone().unwrap_or_else(app::default_data_dir);
-    let mut demo_note = String::new();
-    let api: Arc<dyn AccountsApi> = match (&args.server, args.demo_offline) {
-        (_, true) => {
-            eprintln!("demo-offline: in-memory server; log in with 13300001234 / abc12345");
-            demo_note = "演示模式(离线):账号 13300001234,密码 abc12345".into();
-            Arc::new(FakeAccounts::with_demo_people())
-        }
-        (Some(url), false) => Arc::new(HttpClient::new(url)?),
-        (None, false) => {
+    let (api, demo_note) = match &args.server {
+        Some(url) => (HttpClient::new(url)?, String::new()),
+        None => {
             #[cfg(feature = "embedded-server")]
             {
                 let server = app::embedded::start(&data_dir.join("demo-server"))?;
@@ -68,13 +57,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     server.url,
                     server.data_dir.display()
                 );
-                demo_note = server.login_note();
-                eprintln!("{demo_note}");
-                Arc::new(HttpClient::new(&server.url)?)
+                let note = server.login_note();
+                eprintln!("{note}");
+                (HttpClient::new(&server.url)?, note)
             }
             #[cfg(not(feature = "embedded-server"))]
             {
-                Arc::new(HttpClient::new("http://127.0.0.1:8080")?)
+                (HttpClient::new("http://127.0.0.1:8080")?, String::new())
             }
         }
     };

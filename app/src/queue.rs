@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use shared::form::ReviewFormDraft;
 
 use crate::api::review::{is_transient, SubmissionAccepted, SubmissionRequest, UploadKind};
-use crate::api::{AccountsApi, ApiError, Token};
+use crate::api::{ApiError, HttpClient, Token};
 use crate::controllers::liveness::Verified;
 use crate::drafts::{DraftError, DraftStore};
 
@@ -179,13 +179,7 @@ impl<'a> SubmissionQueue<'a> {
     }
 
     /// One attempt to send the queued submission (see the module docs for the outcomes).
-    pub fn send(
-        &self,
-        api: &dyn AccountsApi,
-        token: &Token,
-        user_id: &str,
-        year: i32,
-    ) -> SendOutcome {
+    pub fn send(&self, api: &HttpClient, token: &Token, user_id: &str, year: i32) -> SendOutcome {
         let _one_at_a_time = SENDING.lock().unwrap_or_else(|e| e.into_inner());
         let key = queue_key(user_id, year);
         let mut item = match self.store.load_record::<QueuedSubmission>(&key) {
@@ -310,10 +304,12 @@ pub fn jpeg_bytes(img: &image::RgbImage) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    //! Against the real server (`tests::blocking::Server::shared`), the app's client going
+    //! through a `tests::gate::Gate`: no network, a proxy's 503 or 504.
     use super::*;
-    use crate::api::fake::FakeAccounts;
-    use crate::api::{CaptchaAnswer, LoginRequest, Problem};
     use crate::drafts::StaticKey;
+    use ::tests::blocking::{Server, Veteran};
+    use ::tests::gate::{Fault, Gate};
     use shared::error::UserError;
 
     fn png() -> Vec<u8> {
@@ -323,42 +319,65 @@ mod tests {
         out.into_inner()
     }
 
-    fn log_in(api: &FakeAccounts) -> (Token, String) {
-        use crate::api::AccountsApi;
-        let c = api.captcha().unwrap();
-        let x = api.captcha_answer(&c.id).unwrap();
-        let s = api
-            .login(&LoginRequest {
-                login: "13300001234".into(),
-                password: "abc12345".into(),
-                captcha: Some(CaptchaAnswer { id: c.id, x }),
-            })
-            .unwrap();
-        (Token::new(s.token), s.user.id)
+    /// A fresh veteran logged in, with the app's client behind a gate.
+    struct World {
+        server: &'static Server,
+        gate: Gate,
+        api: HttpClient,
+        token: Token,
+        user: String,
+        vet: Veteran,
+        year: i32,
     }
 
-    /// Last year's form, as the server offers it: complete.
-    fn form(api: &FakeAccounts, token: &Token) -> ReviewFormDraft {
-        use crate::api::review::ReviewApi;
-        api.current_review(token).unwrap().prefill.unwrap()
+    fn world() -> World {
+        let server = Server::shared();
+        let vet = server.veteran();
+        let gate = server.gate();
+        let api = HttpClient::new(&gate.url()).unwrap();
+        let token = Token::new(server.login(vet.phone()));
+        let year = api.current_review(&token).unwrap().year;
+        World {
+            server,
+            gate,
+            api,
+            token,
+            user: vet.user_id.clone(),
+            vet,
+            year,
+        }
     }
 
-    fn queue_one(
-        q: &SubmissionQueue,
-        api: &FakeAccounts,
-        token: &Token,
-        user: &str,
-    ) -> QueuedSubmission {
-        let challenge = api.passed_challenge(token).unwrap();
-        q.enqueue(
-            user,
-            2026,
-            form(api, token),
-            photo_from_bytes(png()).unwrap(),
-            photo_from_bytes(png()).unwrap(),
-            Verified::Challenge(challenge),
-        )
-        .unwrap()
+    impl World {
+        /// Last year's form, as the server offers it: complete.
+        fn form(&self) -> ReviewFormDraft {
+            self.api
+                .current_review(&self.token)
+                .unwrap()
+                .prefill
+                .unwrap()
+        }
+
+        fn queue_one(&self, q: &SubmissionQueue) -> QueuedSubmission {
+            let challenge = self.server.passed_challenge(self.token.expose());
+            q.enqueue(
+                &self.user,
+                self.year,
+                self.form(),
+                photo_from_bytes(png()).unwrap(),
+                photo_from_bytes(png()).unwrap(),
+                Verified::Challenge(challenge),
+            )
+            .unwrap()
+        }
+
+        fn send(&self, q: &SubmissionQueue) -> SendOutcome {
+            q.send(&self.api, &self.token, &self.user, self.year)
+        }
+
+        fn created(&self) -> i64 {
+            self.server.submissions(&self.vet.person_id)
+        }
     }
 
     fn store() -> (tempfile::TempDir, DraftStore) {
@@ -370,153 +389,148 @@ mod tests {
     #[test]
     fn offline_submission_waits_then_is_sent_once_with_the_same_key() {
         let (_dir, store) = store();
-        let api = FakeAccounts::default();
-        let (token, user) = log_in(&api);
-        store.save(&user, 2026, &"draft").unwrap();
+        let w = world();
+        store.save(&w.user, w.year, &"draft").unwrap();
         let q = SubmissionQueue::new(&store);
-        let item = queue_one(&q, &api, &token, &user);
+        let item = w.queue_one(&q);
         // 提交 again while offline: the same item, the same key.
-        let again = queue_one(&q, &api, &token, &user);
+        let again = w.queue_one(&q);
         assert_eq!(again.idempotency_key, item.idempotency_key);
 
-        api.set_offline(true);
+        w.gate.set_online(false);
         for _ in 0..3 {
-            assert_eq!(
-                q.send(&api, &token, &user, 2026),
-                SendOutcome::Waiting(ApiError::Network)
-            );
+            assert_eq!(w.send(&q), SendOutcome::Waiting(ApiError::Network));
         }
-        let waiting = q.pending(&user, 2026).unwrap().unwrap();
+        let waiting = q.pending(&w.user, w.year).unwrap().unwrap();
         assert_eq!(waiting.idempotency_key, item.idempotency_key);
         assert_eq!(waiting.attempts, 3);
         assert!(
-            store.load::<String>(&user, 2026).unwrap().is_some(),
+            store.load::<String>(&w.user, w.year).unwrap().is_some(),
             "draft kept"
         );
-        assert_eq!(api.submit_calls(), 0);
+        assert_eq!(w.created(), 0);
 
-        api.set_offline(false);
-        let SendOutcome::Accepted(a) = q.send(&api, &token, &user, 2026) else {
+        w.gate.set_online(true);
+        let SendOutcome::Accepted(a) = w.send(&q) else {
             panic!("not accepted")
         };
         assert_eq!(a.status, "submitted");
-        assert_eq!(api.submissions_created().len(), 1);
-        assert!(q.pending(&user, 2026).unwrap().is_none());
+        assert_eq!(w.created(), 1);
+        assert!(q.pending(&w.user, w.year).unwrap().is_none());
         assert!(
-            store.load::<String>(&user, 2026).unwrap().is_none(),
+            store.load::<String>(&w.user, w.year).unwrap().is_none(),
             "draft gone after ack"
         );
-        assert!(q.last_submitted(&user, 2026).unwrap().is_some());
-        assert_eq!(q.send(&api, &token, &user, 2026), SendOutcome::Empty);
+        assert!(q.last_submitted(&w.user, w.year).unwrap().is_some());
+        assert_eq!(w.send(&q), SendOutcome::Empty);
     }
 
     #[test]
     fn a_lost_answer_is_retried_with_the_same_key_and_creates_nothing_new() {
         let (_dir, store) = store();
-        let api = FakeAccounts::default();
-        let (token, user) = log_in(&api);
+        let w = world();
         let q = SubmissionQueue::new(&store);
-        let item = queue_one(&q, &api, &token, &user);
-        // The server creates it, but the answer never arrives: simulate by submitting with the
-        // queued key directly, then letting the queue retry.
-        use crate::api::review::ReviewApi;
-        let first = api.submit_review(
-            &token,
-            &item.idempotency_key,
-            &SubmissionRequest {
-                form: item.form.clone(),
-                id_front_upload: api
-                    .upload_image(&token, UploadKind::IdFront, png(), "a.png")
-                    .unwrap()
-                    .upload_id,
-                id_back_upload: api
-                    .upload_image(&token, UploadKind::IdBack, png(), "b.png")
-                    .unwrap()
-                    .upload_id,
-                liveness_challenge_id: item.verified.challenge_id().to_owned(),
-                newspaper_photo_upload: None,
-            },
-        );
-        assert!(first.is_ok(), "{first:?}");
-        let SendOutcome::Accepted(replayed) = q.send(&api, &token, &user, 2026) else {
+        w.queue_one(&q);
+        // The server creates it, but its answer never reaches the tablet.
+        w.gate.fail("/submissions", Fault::LoseAnswer, 1);
+        assert_eq!(w.send(&q), SendOutcome::Waiting(ApiError::Network));
+        assert_eq!(w.created(), 1, "the server did act on it");
+        let kept = q.pending(&w.user, w.year).unwrap().unwrap();
+        // Retried with the same key: the server's stored answer, nothing new.
+        let SendOutcome::Accepted(replayed) = w.send(&q) else {
             panic!("not accepted")
         };
-        assert_eq!(replayed, first.unwrap());
-        assert_eq!(api.submit_calls(), 2);
-        assert_eq!(api.submissions_created().len(), 1);
+        assert_eq!(replayed.status, "submitted");
+        assert_eq!(w.created(), 1);
+        let direct = w
+            .api
+            .submit_review(
+                &w.token,
+                &kept.idempotency_key,
+                &SubmissionRequest {
+                    form: kept.form.clone(),
+                    id_front_upload: kept.id_front.upload_id.clone().unwrap(),
+                    id_back_upload: kept.id_back.upload_id.clone().unwrap(),
+                    liveness_challenge_id: kept.verified.challenge_id().to_owned(),
+                    newspaper_photo_upload: None,
+                },
+            )
+            .unwrap();
+        assert_eq!(direct, replayed, "one submission, one answer");
     }
 
     #[test]
     fn server_errors_and_timeouts_keep_the_item_and_its_uploads() {
         let (_dir, store) = store();
-        let api = FakeAccounts::default();
-        let (token, user) = log_in(&api);
+        let w = world();
         let q = SubmissionQueue::new(&store);
-        let item = queue_one(&q, &api, &token, &user);
-        // A 503 on the first upload: nothing uploaded, still queued.
-        let busy = ApiError::Problem(Problem::new(503, "unavailable", "服务繁忙"));
-        api.fail_next(vec![busy.clone()]);
+        let item = w.queue_one(&q);
+        // A proxy's 503 on the first upload: nothing uploaded, still queued.
+        w.gate.fail("/api/v1/uploads", Fault::Answer(503), 1);
         assert_eq!(
-            q.send(&api, &token, &user, 2026),
-            SendOutcome::Waiting(busy)
+            w.send(&q),
+            SendOutcome::Waiting(ApiError::BadResponse { status: 503 })
         );
-        assert_eq!(api.uploads_made(), 0);
-        // Uploads pass, the submission times out (no answer): the upload ids are kept.
-        api.fail_next_submit(vec![ApiError::BadResponse { status: 504 }]);
         assert_eq!(
-            q.send(&api, &token, &user, 2026),
+            q.pending(&w.user, w.year)
+                .unwrap()
+                .unwrap()
+                .id_front
+                .upload_id,
+            None
+        );
+        // Uploads pass, the submission times out at the proxy: the upload ids are kept.
+        w.gate.fail("/submissions", Fault::Answer(504), 1);
+        assert_eq!(
+            w.send(&q),
             SendOutcome::Waiting(ApiError::BadResponse { status: 504 })
         );
-        let kept = q.pending(&user, 2026).unwrap().unwrap();
+        let kept = q.pending(&w.user, w.year).unwrap().unwrap();
         assert_eq!(kept.idempotency_key, item.idempotency_key);
         assert!(kept.id_front.upload_id.is_some() && kept.id_back.upload_id.is_some());
-        assert_eq!(api.uploads_made(), 2);
+        assert_eq!(w.created(), 0);
         // Reachable again: sent once, the photos not uploaded again.
-        assert!(matches!(
-            q.send(&api, &token, &user, 2026),
-            SendOutcome::Accepted(_)
-        ));
-        assert_eq!(api.uploads_made(), 2);
-        assert_eq!(api.submissions_created().len(), 1);
+        let before = w.gate.requests();
+        assert!(matches!(w.send(&q), SendOutcome::Accepted(_)));
+        assert_eq!(w.gate.requests(), before + 1, "only the submission");
+        assert_eq!(w.created(), 1);
     }
 
     #[test]
     fn field_errors_remove_the_item_but_keep_the_draft() {
         let (_dir, store) = store();
-        let api = FakeAccounts::default();
-        let (token, user) = log_in(&api);
-        store.save(&user, 2026, &"draft").unwrap();
+        let w = world();
+        store.save(&w.user, w.year, &"draft").unwrap();
         let q = SubmissionQueue::new(&store);
-        let mut f = form(&api, &token);
+        let mut f = w.form();
         f.basic.phone = Some("1330000123".into());
-        let challenge = api.passed_challenge(&token).unwrap();
+        let challenge = w.server.passed_challenge(w.token.expose());
         q.enqueue(
-            &user,
-            2026,
+            &w.user,
+            w.year,
             f,
             photo_from_bytes(png()).unwrap(),
             photo_from_bytes(png()).unwrap(),
             Verified::Challenge(challenge),
         )
         .unwrap();
-        let SendOutcome::Refused(e) = q.send(&api, &token, &user, 2026) else {
+        let SendOutcome::Refused(e) = w.send(&q) else {
             panic!("not refused")
         };
         assert_eq!(e.code(), "invalid_fields");
         assert!(e.problem().unwrap().field("basic.phone").is_some());
-        assert!(q.pending(&user, 2026).unwrap().is_none());
-        assert!(store.load::<String>(&user, 2026).unwrap().is_some());
-        assert!(api.submissions_created().is_empty());
+        assert!(q.pending(&w.user, w.year).unwrap().is_none());
+        assert!(store.load::<String>(&w.user, w.year).unwrap().is_some());
+        assert_eq!(w.created(), 0);
     }
 
     #[test]
     fn queued_photos_and_form_are_not_on_disk_in_plain_text() {
         let dir = tempfile::tempdir().unwrap();
-        let api = FakeAccounts::default();
-        let (token, user) = log_in(&api);
+        let w = world();
         {
             let store = DraftStore::open(dir.path(), &StaticKey([4; 32])).unwrap();
-            queue_one(&SubmissionQueue::new(&store), &api, &token, &user);
+            w.queue_one(&SubmissionQueue::new(&store));
         }
         let mut bytes = Vec::new();
         for e in std::fs::read_dir(dir.path()).unwrap() {
@@ -525,7 +539,7 @@ mod tests {
                 bytes.extend(std::fs::read(p).unwrap());
             }
         }
-        for secret in ["11010519491231002X", "幸福路1号院"] {
+        for secret in [w.vet.person.id_number.as_str(), "幸福路"] {
             assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
         }
     }

@@ -58,7 +58,7 @@ use crate::api::staff::{
     ChallengeIssued, ConfirmationKind, ConfirmationRequest, Conflict, DeathRequest, PeopleQuery,
     ReferencePhotoRequest, StaffPersonDetail, StaffPersonItem, StaffUploadKind, SubmissionRequest,
 };
-use crate::api::{AccountsApi, ApiError, Token};
+use crate::api::{ApiError, HttpClient, Token};
 use crate::drafts::{DraftError, DraftStore, KeyStore};
 use crate::queue::QueuedPhoto;
 
@@ -480,7 +480,7 @@ impl StaffStore {
     /// each person without a usable one, and replaces the cache (only when everything was
     /// fetched: a failure leaves the previous cache as it was). Details of people with queued
     /// work are kept even if they left the list.
-    pub fn refresh(&self, api: &dyn AccountsApi, token: &Token) -> Result<RefreshReport, ApiError> {
+    pub fn refresh(&self, api: &HttpClient, token: &Token) -> Result<RefreshReport, ApiError> {
         let mut people = Vec::new();
         let mut query = PeopleQuery {
             per_page: 200,
@@ -867,7 +867,7 @@ impl StaffStore {
     }
 
     /// Sends every pending op, oldest first (see the module docs for the outcomes).
-    pub fn sync(&self, api: &dyn AccountsApi, token: &Token) -> SyncReport {
+    pub fn sync(&self, api: &HttpClient, token: &Token) -> SyncReport {
         let _one_sync = self.syncing.lock().unwrap_or_else(|e| e.into_inner());
         let mut report = SyncReport::default();
         let pending: Vec<StoredOp> = self
@@ -961,7 +961,7 @@ impl StaffStore {
     /// Uploads `blob` unless it has an upload id; saves the op right after.
     fn upload(
         &self,
-        api: &dyn AccountsApi,
+        api: &HttpClient,
         token: &Token,
         person_id: &str,
         kind: StaffUploadKind,
@@ -983,12 +983,7 @@ impl StaffStore {
 
     /// One op, from its photos to the server's answer. Upload ids and the evidence step are
     /// saved as they are obtained.
-    fn send(
-        &self,
-        api: &dyn AccountsApi,
-        token: &Token,
-        op: &mut StoredOp,
-    ) -> Result<SentOp, ApiError> {
+    fn send(&self, api: &HttpClient, token: &Token, op: &mut StoredOp) -> Result<SentOp, ApiError> {
         let pid = op.person_id.clone();
         let key = op.op_id.clone();
         let kind = kind_static(&op.kind);
@@ -1088,7 +1083,7 @@ impl StaffStore {
 
     fn upload_all(
         &self,
-        api: &dyn AccountsApi,
+        api: &HttpClient,
         token: &Token,
         pid: &str,
         op: &mut StoredOp,
@@ -1153,59 +1148,80 @@ fn refusal_message(e: &ApiError) -> String {
 
 #[cfg(test)]
 mod tests {
+    //! Against the real server (`tests::blocking::Server::shared`): a staff member of a fresh
+    //! district with people of their own, the app's client behind a `tests::gate::Gate` (no
+    //! network, a proxy's error, a lost answer).
     use super::*;
-    use crate::api::fake::{demo_image, FakeAccounts};
-    use crate::api::liveness::LivenessApi;
-    use crate::api::staff::StaffApi;
-    use crate::api::{CaptchaAnswer, LoginRequest, Problem};
     use crate::drafts::StaticKey;
+    use ::tests::blocking::{Account, Server};
+    use ::tests::gate::{Fault, Gate};
+    use shared::api::accounts::Role;
     use shared::error::UserError;
-    use shared::liveness::Action;
+    use std::path::PathBuf;
 
-    fn log_in(api: &FakeAccounts) -> (Token, String) {
-        let c = api.captcha().unwrap();
-        let x = api.captcha_answer(&c.id).unwrap();
-        let s = api
-            .login(&LoginRequest {
-                login: "13700000001".into(),
-                password: "abc12345".into(),
-                captcha: Some(CaptchaAnswer { id: c.id, x }),
-            })
+    /// A JPEG that is not a face (ID card, evidence and confirmation photos).
+    fn jpeg(seed: u8) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(64, 48, |x, y| {
+            image::Rgb([(x * 4) as u8 ^ seed, (y * 5) as u8, seed])
+        });
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+            .encode_image(&img)
             .unwrap();
-        (Token::new(s.token), s.user.id)
+        out
     }
 
-    fn setup() -> (tempfile::TempDir, FakeAccounts, Token, StaffStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let api = FakeAccounts::default();
-        api.set_liveness_actions(vec![Action::Nod, Action::ShakeHead]);
-        let (token, user) = log_in(&api);
-        let store = StaffStore::open(dir.path(), &StaticKey([5; 32]), &user).unwrap();
-        (dir, api, token, store)
+    /// A staff member logged in on a tablet, the people of their fresh district.
+    struct World {
+        server: &'static Server,
+        gate: Gate,
+        api: HttpClient,
+        token: Token,
+        staff: Account,
+        district: String,
+        people: Vec<String>,
     }
 
-    fn assisted(store: &StaffStore, pid: &str) -> StaffOp {
-        let d = store.person(pid).unwrap();
-        let ch = store.offline_challenge(pid).unwrap();
-        let claimed: Vec<ActionAt> = ch
-            .actions
-            .iter()
-            .enumerate()
-            .map(|(i, a)| ActionAt {
-                action: *a,
-                t_ms: 100 + 100 * i as u64,
-            })
+    fn world(people: usize) -> World {
+        let server = Server::shared();
+        let district = server.district();
+        let people = server
+            .people_in(&district, people)
+            .into_iter()
+            .map(|(_, id)| id)
             .collect();
-        StaffOp::AssistedReview {
-            person_id: pid.into(),
-            form: d.prefill.unwrap(),
-            id_front_jpeg: demo_image(1, false),
-            id_back_jpeg: demo_image(2, false),
-            challenge_id: ch.challenge_id,
-            frames: (0..4)
-                .map(|i| (demo_image(30 + i, false), i as u64 * 100))
-                .collect(),
-            claimed,
+        let staff = server.account(Role::Staff, "林小红", &[&district]);
+        let token = Token::new(server.login(&staff.phone));
+        let gate = server.gate();
+        let api = HttpClient::new(&gate.url()).unwrap();
+        World {
+            server,
+            gate,
+            api,
+            token,
+            staff,
+            district,
+            people,
+        }
+    }
+
+    impl World {
+        fn store(&self, dir: &Path, key: u8) -> StaffStore {
+            StaffStore::open(dir, &StaticKey([key; 32]), &self.staff.user_id).unwrap()
+        }
+
+        fn sync(&self, store: &StaffStore) -> SyncReport {
+            store.sync(&self.api, &self.token)
+        }
+
+        /// The statuses of the district's people, as the server has them now.
+        fn statuses(&self) -> BTreeMap<String, String> {
+            self.server.statuses(&self.staff.phone)
+        }
+
+        /// The district's records a reviewer would see, by kind.
+        fn records(&self, kind: &str) -> usize {
+            self.server.waiting(&self.district, kind)
         }
     }
 
@@ -1220,7 +1236,7 @@ mod tests {
                 notes: Some("本人在家".into()),
                 photo_upload: None,
             },
-            photo_jpeg: Some(demo_image(3, false)),
+            photo_jpeg: Some(jpeg(3)),
         }
     }
 
@@ -1229,145 +1245,121 @@ mod tests {
             person_id: pid.into(),
             died_on: chrono::Local::now().date_naive().to_string(),
             notes: None,
-            evidence_jpeg: demo_image(4, true),
+            evidence_jpeg: jpeg(4),
         }
     }
 
     #[test]
     fn offline_work_is_queued_then_sent_once() {
-        let (_dir, api, token, store) = setup();
-        // A refresh that fails (a bad answer, no network) leaves the cache as it was.
-        api.fail_next_staff(vec![
-            ApiError::BadResponse { status: 200 },
-            ApiError::Network,
-        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let w = world(3);
+        let store = w.store(dir.path(), 5);
+        // A refresh that fails (an answer that is not the server's, no network) leaves the
+        // cache as it was.
+        w.gate.fail("/api/v1/staff/people", Fault::Answer(200), 1);
         assert_eq!(
-            store.refresh(&api, &token),
+            store.refresh(&w.api, &w.token),
             Err(ApiError::BadResponse { status: 200 })
         );
         assert!(store.people().is_empty() && store.refreshed_at().is_none());
-        let r = store.refresh(&api, &token).unwrap_err();
-        assert_eq!(r, ApiError::Network);
+        w.gate.set_online(false);
+        assert_eq!(store.refresh(&w.api, &w.token), Err(ApiError::Network));
         assert!(store.people().is_empty());
-        let r = store.refresh(&api, &token).unwrap();
-        assert_eq!(r.people, 6);
+        w.gate.set_online(true);
+        let r = store.refresh(&w.api, &w.token).unwrap();
+        assert_eq!(r.people, 3);
         assert!(store.refreshed_at().is_some());
-        assert_eq!(r.new_challenges, 6);
+        assert_eq!(r.new_challenges, 3);
         // A second refresh keeps the valid challenges.
-        assert_eq!(store.refresh(&api, &token).unwrap().new_challenges, 0);
+        assert_eq!(store.refresh(&w.api, &w.token).unwrap().new_challenges, 0);
         let ids: Vec<String> = store.people().iter().map(|p| p.person_id.clone()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        let mut mine = w.people.clone();
+        mine.sort();
+        assert_eq!(sorted, mine, "the people of the staff member's district");
 
-        api.set_offline(true);
+        w.gate.set_online(false);
         assert!(store.person(&ids[0]).is_some(), "the cache works offline");
-        let a = store.enqueue(assisted(&store, &ids[0])).unwrap();
-        assert!(store.offline_challenge(&ids[0]).is_none(), "used up");
-        store.enqueue(confirmation(&ids[1])).unwrap();
-        store.enqueue(death(&ids[2])).unwrap();
-        assert_eq!(store.pending().len(), 3);
-        assert_eq!(store.pending_for(&ids[0])[0].op_id, a);
-        let r = store.sync(&api, &token);
+        let c = store.enqueue(confirmation(&ids[0])).unwrap();
+        store.enqueue(death(&ids[1])).unwrap();
+        assert_eq!(store.pending().len(), 2);
+        assert_eq!(store.pending_for(&ids[0])[0].op_id, c);
+        let r = w.sync(&store);
         assert!(r.sent.is_empty());
-        assert_eq!(r.waiting, 3);
+        assert_eq!(r.waiting, 2);
         assert_eq!(r.last_error, Some(ApiError::Network));
-        assert_eq!(api.staff_write_calls(), 0);
+        let before = w.gate.requests();
 
-        api.set_offline(false);
-        let r = store.sync(&api, &token);
-        assert_eq!(r.sent.len(), 3, "{r:?}");
+        w.gate.set_online(true);
+        let r = w.sync(&store);
+        assert_eq!(r.sent.len(), 2, "{r:?}");
         assert_eq!(r.waiting, 0);
         assert!(r.conflicts.is_empty() && r.rejected.is_empty(), "{r:?}");
-        assert_eq!(api.staff_writes_created(), 3);
-        assert_eq!(api.staff_uploads_made(), 2 + 4 + 1 + 1);
+        assert_eq!(w.gate.requests_to("/uploads"), 2, "one photo each");
         assert!(store.pending().is_empty());
-        let p0 = store
-            .people()
-            .into_iter()
-            .find(|p| p.person_id == ids[0])
-            .unwrap();
-        assert_eq!(p0.status, "submitted");
-        // Nothing new the second time.
-        let r = store.sync(&api, &token);
+        let statuses = w.statuses();
+        assert_eq!(statuses[&ids[0]], "submitted");
+        assert_eq!(statuses[&ids[1]], "deceased");
+        assert_eq!(statuses[&ids[2]], "not_started");
+        assert_eq!(w.records("confirmation"), 1);
+        assert_eq!(w.records("death"), 1);
+        // Nothing new the second time: not even a request.
+        let sent = w.gate.requests();
+        assert!(sent > before);
+        let r = w.sync(&store);
         assert!(r.sent.is_empty() && r.waiting == 0);
-        assert_eq!(api.staff_write_calls(), 3);
-        assert_eq!(api.staff_writes_created(), 3);
+        assert_eq!(w.gate.requests(), sent);
     }
 
     #[test]
     fn a_lost_answer_is_resent_with_the_same_key_and_records_once() {
-        let (_dir, api, token, store) = setup();
-        store.refresh(&api, &token).unwrap();
-        let pid = store.people()[1].person_id.clone();
-        let op_id = store.enqueue(confirmation(&pid)).unwrap();
-        // The server records it, but the answer is lost: simulate by sending the op with its key
-        // first (as the sync would), then failing the store's view of the answer.
-        let photo = api
-            .staff_upload(
-                &token,
-                &pid,
-                StaffUploadKind::NewspaperPhoto,
-                demo_image(3, false),
-                "a.jpg",
-            )
-            .unwrap()
-            .upload_id;
-        let StaffOp::Confirmation { mut req, .. } = confirmation(&pid) else {
-            unreachable!()
-        };
-        req.photo_upload = Some(photo);
-        let first = api.staff_confirm(&token, &pid, &op_id, &req).unwrap();
-        let r = store.sync(&api, &token);
+        let dir = tempfile::tempdir().unwrap();
+        let w = world(2);
+        let store = w.store(dir.path(), 5);
+        store.refresh(&w.api, &w.token).unwrap();
+        let pid = w.people[0].clone();
+        store.enqueue(confirmation(&pid)).unwrap();
+        // The server records it, but its answer is lost on the way back.
+        w.gate.fail("/confirmations", Fault::LoseAnswer, 1);
+        let r = w.sync(&store);
+        assert!(r.sent.is_empty());
+        assert_eq!(r.waiting, 1);
+        assert_eq!(w.statuses()[&pid], "submitted", "the server did record it");
+        // Sent again with the same key: the stored answer, recorded once.
+        let r = w.sync(&store);
         assert_eq!(r.sent.len(), 1, "{r:?}");
-        assert_eq!(r.sent[0].record_id, first.confirmation_id);
-        assert_eq!(api.staff_writes_created(), 1);
-        assert_eq!(api.staff_write_calls(), 2);
+        assert_eq!(r.sent[0].status, "submitted");
+        assert_eq!(w.records("confirmation"), 1);
+        assert_eq!(w.gate.requests_to("/uploads"), 1, "the photo went once");
 
-        // A transient failure after the uploads keeps the upload ids: no second upload.
-        let pid2 = store.people()[2].person_id.clone();
+        // A transient failure after the upload keeps the upload id: no second upload.
+        let pid2 = w.people[1].clone();
         store.enqueue(death(&pid2)).unwrap();
-        let uploads = api.staff_uploads_made();
-        let busy = ApiError::Problem(Problem::new(503, "unavailable", "服务繁忙"));
-        // The upload passes, then the write fails with 503.
-        {
-            let r = store.sync_with_failure_after_uploads(&api, &token, busy.clone());
-            assert_eq!(r.waiting, 1);
-        }
-        assert_eq!(api.staff_uploads_made(), uploads + 1);
-        let r = store.sync(&api, &token);
-        assert_eq!(r.sent.len(), 1);
-        assert_eq!(api.staff_uploads_made(), uploads + 1, "not uploaded again");
-    }
-
-    impl StaffStore {
-        /// Test helper: uploads the first pending op's photos (as a sync does, saving the upload
-        /// ids), then syncs with the next call failing with `e`.
-        fn sync_with_failure_after_uploads(
-            &self,
-            api: &FakeAccounts,
-            token: &Token,
-            e: ApiError,
-        ) -> SyncReport {
-            let ops = self.ops();
-            let mut op = ops
-                .into_iter()
-                .find(|o| o.state == OpState::Pending)
-                .unwrap();
-            let pid = op.person_id.clone();
-            self.upload_all(api, token, &pid, &mut op).unwrap();
-            self.save_op(&op).unwrap();
-            api.fail_next_staff(vec![e]);
-            self.sync(api, token)
-        }
+        w.gate.fail("/death", Fault::Answer(503), 1);
+        let r = w.sync(&store);
+        assert_eq!(r.waiting, 1);
+        assert_eq!(r.last_error, Some(ApiError::BadResponse { status: 503 }));
+        assert_eq!(w.gate.requests_to("/uploads"), 2);
+        let r = w.sync(&store);
+        assert_eq!(r.sent.len(), 1, "{r:?}");
+        assert_eq!(w.gate.requests_to("/uploads"), 2, "not uploaded again");
+        assert_eq!(w.records("death"), 1);
     }
 
     #[test]
     fn a_conflict_is_shown_not_retried_and_kept_until_dismissed() {
-        let (_dir, api, token, store) = setup();
-        store.refresh(&api, &token).unwrap();
-        let pid = store.people()[0].person_id.clone();
+        let dir = tempfile::tempdir().unwrap();
+        let w = world(1);
+        let store = w.store(dir.path(), 5);
+        store.refresh(&w.api, &w.token).unwrap();
+        let pid = w.people[0].clone();
         let op_id = store.enqueue(confirmation(&pid)).unwrap();
-        // Meanwhile the person submitted on their own phone.
-        assert!(api.staff_mark_self_submitted(&pid));
-        let r = store.sync(&api, &token);
+        // Meanwhile a colleague confirms the person on their own tablet.
+        let colleague = w.server.account(Role::Staff, "郑上门", &[&w.district]);
+        w.server.confirm(&colleague.phone, &pid, "colleague-1");
+
+        let r = w.sync(&store);
         assert!(r.sent.is_empty());
         assert_eq!(r.conflicts.len(), 1);
         let c = &store.conflicts()[0];
@@ -1386,46 +1378,50 @@ mod tests {
         store.save_cache(&cache).unwrap();
         assert_eq!(store.conflicts()[0].masked_name, name);
         assert!(store.pending().is_empty());
-        let calls = api.staff_write_calls();
-        let r = store.sync(&api, &token);
+        let requests = w.gate.requests();
+        let r = w.sync(&store);
         assert!(r.conflicts.is_empty() && r.sent.is_empty());
-        assert_eq!(api.staff_write_calls(), calls, "not retried");
+        assert_eq!(w.gate.requests(), requests, "not retried");
         assert_eq!(store.conflicts().len(), 1, "not lost");
         assert!(store.dismiss_conflict(&op_id).unwrap());
         assert!(store.conflicts().is_empty());
+        assert_eq!(w.records("confirmation"), 1, "the colleague's only");
     }
 
     #[test]
     fn refusals_are_kept_with_the_message_and_not_retried() {
-        let (_dir, api, token, store) = setup();
-        store.refresh(&api, &token).unwrap();
-        let pid = store.people()[0].person_id.clone();
+        let dir = tempfile::tempdir().unwrap();
+        let w = world(1);
+        let store = w.store(dir.path(), 5);
+        store.refresh(&w.api, &w.token).unwrap();
+        let pid = w.people[0].clone();
         let future = (chrono::Local::now().date_naive() + chrono::Duration::days(3)).to_string();
         store
             .enqueue(StaffOp::Death {
                 person_id: pid.clone(),
                 died_on: future,
                 notes: None,
-                evidence_jpeg: demo_image(4, false),
+                evidence_jpeg: jpeg(4),
             })
             .unwrap();
-        let r = store.sync(&api, &token);
-        assert_eq!(r.rejected.len(), 1);
+        let r = w.sync(&store);
+        assert_eq!(r.rejected.len(), 1, "{r:?}");
         assert!(r.rejected[0]
             .message
             .as_deref()
             .unwrap()
             .contains("死亡日期"));
         assert_eq!(store.rejected().len(), 1);
-        let calls = api.staff_write_calls();
-        store.sync(&api, &token);
-        assert_eq!(api.staff_write_calls(), calls);
+        let requests = w.gate.requests();
+        w.sync(&store);
+        assert_eq!(w.gate.requests(), requests);
+        assert_eq!(w.statuses()[&pid], "not_started");
         // Incomplete ops are refused at once.
         assert_eq!(
             store
                 .enqueue(StaffOp::ReferencePhoto {
                     person_id: pid,
-                    jpeg: demo_image(1, false),
+                    jpeg: jpeg(1),
                     consent: false
                 })
                 .unwrap_err()
@@ -1437,15 +1433,14 @@ mod tests {
     #[test]
     fn the_store_on_disk_is_not_plain_text() {
         let dir = tempfile::tempdir().unwrap();
-        let api = FakeAccounts::default();
-        let (token, user) = log_in(&api);
+        let w = world(2);
         let name;
         {
-            let store = StaffStore::open(dir.path(), &StaticKey([6; 32]), &user).unwrap();
-            store.refresh(&api, &token).unwrap();
+            let store = w.store(dir.path(), 6);
+            store.refresh(&w.api, &w.token).unwrap();
             let pid = store.people()[0].person_id.clone();
             name = store.person(&pid).unwrap().name;
-            api.set_offline(true);
+            w.gate.set_online(false);
             store.enqueue(confirmation(&pid)).unwrap();
         }
         let mut bytes = Vec::new();
@@ -1461,56 +1456,109 @@ mod tests {
         }
         walk(dir.path(), &mut bytes);
         assert!(!bytes.is_empty());
-        for secret in [name.as_str(), "本人在家", "东城区"] {
+        for secret in [name.as_str(), "本人在家", "幸福路"] {
             assert!(
                 !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
                 "plain text on disk"
             );
         }
         // Reopened: everything is still there.
-        let store = StaffStore::open(dir.path(), &StaticKey([6; 32]), &user).unwrap();
+        let store = w.store(dir.path(), 6);
         assert_eq!(store.pending().len(), 1);
-        assert_eq!(store.people().len(), 6);
+        assert_eq!(store.people().len(), 2);
         // Another key opens nothing.
         drop(store);
-        let other = StaffStore::open(dir.path(), &StaticKey([7; 32]), &user).unwrap();
+        let other = w.store(dir.path(), 7);
         assert!(other.people().is_empty());
+    }
+
+    /// p07 doing `actions` in order, 133 ms apart (the clips of the test data).
+    fn frames_for(faces: &Path, actions: &[shared::liveness::Action]) -> Vec<(u64, PathBuf)> {
+        let clip = |dir: &str, max: usize| {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(faces.join(dir))
+                .unwrap()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+                .collect();
+            files.sort();
+            files.into_iter().step_by(2).take(max).collect::<Vec<_>>()
+        };
+        actions
+            .iter()
+            .flat_map(|a| match a {
+                shared::liveness::Action::ShakeHead => {
+                    clip("actions/turn_head/p07_turn_left_right_frames", 40)
+                }
+                _ => clip("actions/nod/p07_nod_frames", 28),
+            })
+            .enumerate()
+            .map(|(k, p)| (k as u64 * 133, p))
+            .collect()
     }
 
     #[test]
     fn an_already_sent_evidence_does_not_block_the_submission() {
-        let (_dir, api, token, store) = setup();
-        store.refresh(&api, &token).unwrap();
-        let pid = store.people()[0].person_id.clone();
-        let op = assisted(&store, &pid);
+        let Some(faces) = crate::liveness::testdata::faces_dir() else {
+            eprintln!("skipped: ../shared/testdata/faces not found");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let w = world(1);
+        let pid = w.people[0].clone();
+        w.server.set_reference_photo(
+            &pid,
+            &std::fs::read(faces.join("stills/p07/p07_enroll.jpg")).unwrap(),
+        );
+        let store = w.store(dir.path(), 5);
+        store.refresh(&w.api, &w.token).unwrap();
+        let ch = store.offline_challenge(&pid).unwrap();
+        let frames = frames_for(&faces, &ch.actions);
+        let claimed = w
+            .server
+            .block_on(::tests::kit::claims(&ch.actions, &frames));
+        assert_eq!(claimed.len(), 2, "the models see both actions");
+        let d = store.person(&pid).unwrap();
+        let op = StaffOp::AssistedReview {
+            person_id: pid.clone(),
+            form: d.prefill.unwrap(),
+            id_front_jpeg: jpeg(1),
+            id_back_jpeg: jpeg(2),
+            challenge_id: ch.challenge_id.clone(),
+            frames: frames
+                .iter()
+                .map(|(t, p)| (std::fs::read(p).unwrap(), *t))
+                .collect(),
+            claimed: claimed.clone(),
+        };
         let op_id = store.enqueue(op.clone()).unwrap();
         // The evidence went through before a crash (by hand here); the sync meets
         // `challenge_used` and goes on to the submission.
-        let StaffOp::AssistedReview {
-            challenge_id,
-            frames,
-            claimed,
-            ..
-        } = op
-        else {
+        let StaffOp::AssistedReview { frames, .. } = op else {
             unreachable!()
         };
         let frames = frames
             .into_iter()
             .map(|(b, t)| EvidenceFrame {
-                upload_id: api
-                    .staff_upload(&token, &pid, StaffUploadKind::LivenessFrame, b, "f.jpg")
+                upload_id: w
+                    .api
+                    .staff_upload(&w.token, &pid, StaffUploadKind::LivenessFrame, b, "f.jpg")
                     .unwrap()
                     .upload_id,
                 t_ms: t,
             })
             .collect();
-        let r = api
-            .send_evidence(&token, &challenge_id, &EvidenceRequest { frames, claimed })
+        let r = w
+            .api
+            .send_evidence(
+                &w.token,
+                &ch.challenge_id,
+                &EvidenceRequest { frames, claimed },
+            )
             .unwrap();
-        assert!(r.passed);
-        let r = store.sync(&api, &token);
+        assert!(r.passed, "{r:?}");
+        let r = w.sync(&store);
         assert_eq!(r.sent.len(), 1, "{r:?}");
         assert_eq!(r.sent[0].op_id, op_id);
+        assert_eq!(w.records("assisted_submission"), 1);
     }
 }

@@ -18,7 +18,7 @@ use chrono::{Datelike, NaiveDate};
 use shared::error::{FieldError, UserError};
 use slint::{ComponentHandle, SharedPixelBuffer, SharedString};
 
-use crate::api::{AccountsApi, PasswordResetRequest, Profile, SmsPurpose};
+use crate::api::{HttpClient, PasswordResetRequest, Profile, SmsPurpose};
 use crate::controllers::login::{self, LoginOutcome, SliderCaptcha};
 use crate::controllers::register::{self, term_from_label, RegisterForm, RegisterOutcome};
 use crate::controllers::wizard::{Row, Rules, SharedRules, Values, Wizard};
@@ -66,7 +66,7 @@ impl Runner {
 
 /// What the UI needs from outside.
 pub struct Deps {
-    pub api: Arc<dyn AccountsApi>,
+    pub api: HttpClient,
     pub drafts: Option<Arc<DraftStore>>,
     pub runner: Runner,
     /// "Today" in the user's time zone (a parameter so tests can fix it).
@@ -261,7 +261,7 @@ impl Ui {
         (self.state.borrow().deps.today)()
     }
 
-    fn api(&self) -> Arc<dyn AccountsApi> {
+    fn api(&self) -> HttpClient {
         self.state.borrow().deps.api.clone()
     }
 
@@ -415,10 +415,10 @@ impl Ui {
         self.runner().run(
             move || {
                 if sms {
-                    login::sms_login(api.as_ref(), &phone, &code, today)
+                    login::sms_login(&api, &phone, &code, today)
                 } else {
                     login::password_login(
-                        api.as_ref(),
+                        &api,
                         captcha_id.as_deref(),
                         &login_name,
                         &password,
@@ -466,7 +466,7 @@ impl Ui {
         let api = self.api();
         let ui = self.handle_weak();
         self.runner().run(
-            move || register::request_sms_code(api.as_ref(), &phone, purpose),
+            move || register::request_sms_code(&api, &phone, purpose),
             move |result| {
                 let Some(ui) = ui.upgrade() else { return };
                 match result {
@@ -605,7 +605,7 @@ impl Ui {
             page.set_busy(true);
             let weak = ui.handle_weak();
             ui.runner().run(
-                move || register::submit(api.as_ref(), &form, today),
+                move || register::submit(&api, &form, today),
                 move |outcome| {
                     let Some(ui) = weak.upgrade() else { return };
                     let page = ui.window.global::<RegisterPage>();

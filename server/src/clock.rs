@@ -70,6 +70,14 @@ pub fn rfc3339(unix: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Start of `year` in China (UTC+8), as unix seconds.
+pub fn year_start_unix(year: i32) -> i64 {
+    use chrono::TimeZone;
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .and_then(|tz| tz.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single())
+        .map_or(0, |t| t.timestamp())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +97,11 @@ mod tests {
         // 2023-12-31T20:00Z is already 2024-01-01 in Beijing.
         let c = ManualClock::at(DateTime::from_timestamp(1_704_052_800, 0).unwrap());
         assert_eq!(c.today_cn(), NaiveDate::from_ymd_opt(2024, 1, 1).unwrap());
+    }
+
+    #[test]
+    fn year_starts_at_midnight_beijing_time() {
+        // 2025-01-01 00:00 +08:00 = 2024-12-31 16:00 UTC.
+        assert_eq!(year_start_unix(2025), 1_735_660_800);
     }
 }

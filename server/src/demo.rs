@@ -176,18 +176,25 @@ const PEOPLE: &[Person] = &[
 /// Last year's accepted review of a demo person (for prefill): `{"year", "status", "form"}` with
 /// `form` a [`ReviewFormDraft`] that validates (a unit test checks it).
 fn last_review(p: &Person, phone: &str, id_number: &str, year: i32) -> String {
-    let form = ReviewFormDraft {
+    let form = last_year_form(p.name, id_number, phone, p.district);
+    last_review_json(&form, year)
+}
+
+/// The accepted form of last year the demo gives a person (中共党员, living and placed in
+/// `district`), for prefill; it validates. Also what tests enroll people with.
+pub fn last_year_form(name: &str, id_number: &str, phone: &str, district: &str) -> ReviewFormDraft {
+    ReviewFormDraft {
         basic: BasicDraft {
-            name: Some(p.name.to_owned()),
+            name: Some(name.to_owned()),
             id_number: Some(id_number.to_owned()),
-            id_front_photo: Some(format!("demo-{year}-id-front")),
-            id_back_photo: Some(format!("demo-{year}-id-back")),
+            id_front_photo: Some("demo-id-front".to_owned()),
+            id_back_photo: Some("demo-id-back".to_owned()),
             political_status: Some("party_member".to_owned()),
             phone: Some(phone.to_owned()),
             emergency_contact_name: Some("张三".to_owned()),
             emergency_contact_phone: Some("15800000000".to_owned()),
-            placement_region: Some(p.district.to_owned()),
-            residence_region: Some(p.district.to_owned()),
+            placement_region: Some(district.to_owned()),
+            residence_region: Some(district.to_owned()),
             residence_address: Some("幸福路1号院2号楼3单元401".to_owned()),
             foreign_nationality: Some(false),
             social_organization: Some(false),
@@ -208,7 +215,11 @@ fn last_review(p: &Person, phone: &str, id_number: &str, year: i32) -> String {
             ..RewardsDraft::default()
         },
         verification: VerificationDraft::default(),
-    };
+    }
+}
+
+/// The roster's `last_review` (`{"year", "status": "approved", "form"}`) for `form`.
+pub fn last_review_json(form: &ReviewFormDraft, year: i32) -> String {
     json!({"year": year, "status": "approved", "form": form}).to_string()
 }
 

@@ -43,6 +43,18 @@ impl Fields {
     }
 }
 
+impl From<Vec<FieldError>> for Fields {
+    fn from(errors: Vec<FieldError>) -> Fields {
+        Fields { errors }
+    }
+}
+
+impl Extend<FieldError> for Fields {
+    fn extend<I: IntoIterator<Item = FieldError>>(&mut self, iter: I) {
+        self.errors.extend(iter);
+    }
+}
+
 /// A simple field error type for server-side checks that `shared` does not cover.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]

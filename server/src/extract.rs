@@ -1,11 +1,12 @@
 //! Extractors whose rejections are problem+json with specific codes, instead of axum's plain-text
 //! defaults: [`ApiJson`] (415 / 413 / 400 `malformed_json` / 422 `wrong_type` per field),
-//! [`ApiQuery`] and [`AuthUser`] (401 `unauthorized`).
+//! [`ApiQuery`] and [`AuthUser`] (401 `unauthorized`); and the `Idempotency-Key` header
+//! ([`idempotency_key`]).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use shared::api::accounts::Role;
 use shared::FieldError;
@@ -13,6 +14,27 @@ use shared::FieldError;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::tokens;
+
+/// Longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 128;
+
+/// The `Idempotency-Key` header of a write that must happen once (a submission, a staff
+/// operation): 1–128 visible ASCII characters; missing or otherwise 422
+/// `idempotency_key_required`. Read by the handler (not an extractor) so that a 404 for the
+/// thing written to comes first.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| {
+            !k.is_empty()
+                && k.len() <= MAX_IDEMPOTENCY_KEY
+                && k.bytes().all(|b| b.is_ascii_graphic())
+        })
+        .map(str::to_owned)
+        .ok_or(ApiError::IdempotencyKeyMissing)
+}
 
 /// A JSON body. Rejections:
 /// - not `application/json` → 415 `unsupported_media_type`;

@@ -14,6 +14,7 @@
 pub mod app;
 pub mod blobs;
 pub mod captcha;
+pub mod challenges;
 pub mod clock;
 pub mod demo;
 pub mod domain;
@@ -22,12 +23,15 @@ pub mod extract;
 pub mod openapi;
 pub mod passwords;
 pub mod recheck;
+pub mod reference_photos;
+pub mod reviews;
 pub mod roster;
 pub mod routes;
 pub mod sms;
 pub mod state;
 pub mod store;
 pub mod tokens;
+pub mod uploads;
 pub mod yearly;
 
 pub use app::{Application, Dependencies, Settings};

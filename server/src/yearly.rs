@@ -8,13 +8,14 @@
 //! announcement day (table `review_windows`), the reviews and the submissions. So a late
 //! approval, a changed window or a moved clock give the right answer without a batch job.
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate};
 use shared::api::yearly::{SetReviewWindow, YearlyRule};
 use shared::category::{Category, PaymentConsequence, PaymentStatus, ReviewWindow};
 use shared::lifecycle::{ReviewEvent, ReviewStatus, StatusKind};
 
 use crate::domain::{self, Fields};
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 use crate::store::{PaymentRow, Store, WindowRow};
 
 /// Years an administrator may configure.
@@ -68,6 +69,31 @@ pub async fn all_rules(store: &Store, year: i32) -> ApiResult<Vec<YearRules>> {
             None => default_rules(c, year),
         })
         .collect()
+}
+
+/// This year's rules for every category, and today (China's date by the server's clock).
+pub struct ThisYear {
+    pub year: i32,
+    pub today: NaiveDate,
+    pub rules: Vec<YearRules>,
+}
+
+impl ThisYear {
+    /// The rules of today's year.
+    pub async fn now(st: &AppState) -> ApiResult<ThisYear> {
+        let today = st.clock.today_cn();
+        let year = today.year();
+        let rules = all_rules(&st.store, year).await?;
+        Ok(ThisYear { year, today, rules })
+    }
+
+    /// The rules of `category`.
+    pub fn rules(&self, category: Category) -> ApiResult<&YearRules> {
+        self.rules
+            .iter()
+            .find(|r| r.category == category)
+            .ok_or_else(|| ApiError::internal("no rules for a category"))
+    }
 }
 
 fn default_rules(category: Category, year: i32) -> ApiResult<YearRules> {
@@ -355,11 +381,20 @@ pub fn person_payment(
         category: rules.category,
         district: row.district.clone(),
         review_status: review.kind(),
-        // A death stops the payment from the day of death (`routes::staff`).
-        since: crate::routes::staff::payment_stopped_by_death(&review).or_else(|| since(&payment)),
+        since: payment_stopped_by_death(&review).or_else(|| since(&payment)),
         note: office_note(&payment, &review, row.last_submitted_at.and_then(date_cn)),
         payment,
     })
+}
+
+/// Whether a recorded death stops the person's payments, and from when: a `Deceased` review
+/// stops payment on the day of death, whatever the category's yearly rule says (核减退出).
+/// `None` for any other status.
+pub fn payment_stopped_by_death(status: &ReviewStatus) -> Option<NaiveDate> {
+    match status {
+        ReviewStatus::Deceased { died_on, .. } => Some(*died_on),
+        _ => None,
+    }
 }
 
 /// The CSV header (Chinese, for the benefits office's spreadsheet).
@@ -408,6 +443,39 @@ pub fn to_csv(lines: &[PersonPayment]) -> ApiResult<Vec<u8>> {
 mod tests {
     use super::*;
     use shared::category::ANNOUNCEMENT_DAYS;
+
+    #[test]
+    fn only_a_death_stops_payment_by_itself() {
+        let d = NaiveDate::from_ymd_opt(2025, 2, 3).unwrap();
+        let dead = ReviewStatus::NotStarted
+            .apply(ReviewEvent::RecordDeath { died_on: d })
+            .unwrap();
+        assert_eq!(payment_stopped_by_death(&dead), Some(d));
+        assert_eq!(payment_stopped_by_death(&ReviewStatus::Suspended), None);
+    }
+
+    #[test]
+    fn deadline_makes_unsubmitted_reviews_overdue_only() {
+        let window = Category::EntitledGroup.default_window(2025).unwrap();
+        let inside = NaiveDate::from_ymd_opt(2025, 2, 1).unwrap();
+        let after = NaiveDate::from_ymd_opt(2025, 4, 1).unwrap();
+        assert_eq!(
+            effective_status(&ReviewStatus::Draft, &window, inside),
+            ReviewStatus::Draft
+        );
+        assert_eq!(
+            effective_status(&ReviewStatus::Draft, &window, after),
+            ReviewStatus::Overdue
+        );
+        assert_eq!(
+            effective_status(&ReviewStatus::Submitted, &window, after),
+            ReviewStatus::Submitted
+        );
+        let rejected = ReviewStatus::Rejected {
+            reason: shared::lifecycle::Reason::parse("照片不清晰").unwrap(),
+        };
+        assert_eq!(effective_status(&rejected, &window, after), rejected);
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -175,16 +175,8 @@ pub async fn submit_review(app: &TestApp, p: &Person, token: &str, key: &str) ->
         "id_back_upload": upload(app, token, "id_back", &jpeg()).await,
         "liveness_challenge_id": passed_challenge(app, token).await
     });
-    let res = app
-        .client
-        .post(app.url("/api/v1/reviews/current/submissions"))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .json(&body)
-        .send()
+    app.post_once("/api/v1/reviews/current/submissions", token, key, &body)
         .await
-        .expect("request");
-    read(res).await
 }
 
 /// A reviewer's decision on submission `id`.

@@ -6,8 +6,11 @@
 //! sleeping. SMS codes and captcha answers are read through the demo-mode dev routes, exactly as
 //! a tester would.
 
+pub mod blocking;
+pub mod gate;
 pub mod kit;
 pub mod load;
+pub mod scenes;
 
 use std::future::Future;
 use std::sync::{Arc, Once};
@@ -41,6 +44,7 @@ pub const TEST_HASH_COST: HashCost = HashCost {
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    /// The server's clock (unless it was started with [`Options::system_clock`]).
     pub clock: ManualClock,
     pub store: Store,
     pub state: server::state::AppState,
@@ -108,6 +112,9 @@ pub struct Options {
     /// Reuse this data directory (restart tests); `None` = a fresh temporary one.
     pub data_dir: Option<std::path::PathBuf>,
     pub clock: Option<ManualClock>,
+    /// The server reads the OS clock (for clients that read it too, like the app), not a
+    /// [`ManualClock`]; [`TestApp::clock`] is then not the server's.
+    pub system_clock: bool,
     /// `--liveness-actions`; `None` = the default (all four).
     pub liveness_actions: Option<shared::liveness::ActionSet>,
 }
@@ -119,6 +126,7 @@ impl Options {
             demo: true,
             data_dir: None,
             clock: None,
+            system_clock: false,
             liveness_actions: None,
         }
     }
@@ -168,10 +176,15 @@ pub async fn spawn_with(opts: Options) -> Option<TestApp> {
             .unwrap_or_else(shared::liveness::ActionSet::all),
         ..Settings::default()
     };
+    let server_clock: Arc<dyn server::clock::Clock> = if opts.system_clock {
+        Arc::new(server::clock::SystemClock)
+    } else {
+        Arc::new(clock.clone())
+    };
     let app = Application::build(
         settings,
         Dependencies {
-            clock: Arc::new(clock.clone()),
+            clock: server_clock,
             sms: None,
         },
     )
@@ -401,6 +414,18 @@ impl TestApp {
             .await
     }
 
+    /// POSTs `body` to `path` as `token` with `Idempotency-Key: key` (a write that must happen
+    /// once: a submission, a staff operation).
+    pub async fn post_once(&self, path: &str, token: &str, key: &str, body: &Value) -> Reply {
+        let req = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(body);
+        read(req.send().await.expect("request")).await
+    }
+
     /// POST with a raw body and content type.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
         let req = self
@@ -421,6 +446,12 @@ impl TestApp {
 
     /// Puts a person in the roster (as import-roster would).
     pub async fn enroll(&self, p: &Person) {
+        self.enroll_with(p, None).await;
+    }
+
+    /// Puts a person in the roster with last year's accepted review (`last_review` JSON, for
+    /// prefill); the person's id.
+    pub async fn enroll_with(&self, p: &Person, last_review: Option<String>) -> String {
         let rec = RosterRecord {
             id: server::tokens::new_id(),
             name: p.name.clone(),
@@ -429,12 +460,12 @@ impl TestApp {
             category: p.category.clone(),
             district: p.district.clone(),
             reference_photo: None,
-            last_review: None,
+            last_review,
         };
         self.store
-            .upsert_roster(&rec, self.clock.now_unix())
+            .upsert_roster(&rec, server::clock::Clock::unix(&*self.state.clock))
             .await
-            .expect("enroll");
+            .expect("enroll")
     }
 
     /// Requests a code (after moving the clock past the per-phone interval) and reads it from

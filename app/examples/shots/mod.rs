@@ -1,8 +1,10 @@
 //! The harness the three screenshot examples share (`screenshots`, `screenshots_staff`,
 //! `screenshots_reviewer`, each with `#[path = "shots/mod.rs"] mod shots;`): the output
-//! directory, one app per walk (normal and 长辈版) on the in-memory `FakeAccounts`, logging in
-//! through the login page's callbacks, and the event-loop driver that runs each step and saves
-//! the window's own rendering (`Window::take_snapshot`) on the next tick, once it is drawn.
+//! directory, one app per walk (normal and 长辈版) on the real server (`tests::blocking::Server`,
+//! started in-process; each walk with people of its own and its own `Gate`, so a walk can take
+//! the network away), logging in through the login page's callbacks, and the event-loop driver
+//! that runs each step and saves the window's own rendering (`Window::take_snapshot`) on the
+//! next tick, once it is drawn.
 //! Cargo does not build this directory as an example of its own (it has no `main.rs`).
 #![allow(dead_code)] // Each example uses its own subset.
 
@@ -12,18 +14,57 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::api::fake::FakeAccounts;
+use app::api::{HttpClient, Token};
 use app::drafts::DraftStore;
 use app::platform::capture::{CaptureProtection, LINUX_NOTICE};
 use app::ui::{local_today, Deps, Runner, Ui};
 use app::{LoginPage, Theme};
 use slint::ComponentHandle;
+use tests::blocking::Server;
+use tests::gate::Gate;
+
+/// What one walk works with: the server, the gate in front of it, and the account the walk logs
+/// in with (and, for the veteran's walk, the reviewer of the person's district).
+pub struct World {
+    pub server: &'static Server,
+    pub gate: Gate,
+    pub phone: String,
+    pub reviewer: Option<String>,
+}
+
+impl World {
+    /// A world logging in as `phone`.
+    pub fn new(phone: &str) -> World {
+        let server = Server::shared();
+        World {
+            server,
+            gate: server.gate(),
+            phone: phone.to_owned(),
+            reviewer: None,
+        }
+    }
+
+    /// The reviewer's decision on the walk's person's waiting submission: approved, or
+    /// rejected with `reason`.
+    pub fn decide(&self, reason: Option<&str>) {
+        let Some(phone) = &self.reviewer else { return };
+        let api = HttpClient::new(self.server.url()).expect("client");
+        let token = self.server.login(phone);
+        let waiting = ["submitted", "resubmitted"]
+            .into_iter()
+            .filter_map(|s| api.review_queue(&Token::new(token.clone()), s, 1).ok())
+            .flat_map(|q| q.items);
+        for item in waiting {
+            self.server.decide(&token, &item.submission_id, reason);
+        }
+    }
+}
 
 /// What to do on the app before a shot.
-pub type Step = Box<dyn Fn(&Ui, &FakeAccounts)>;
+pub type Step = Box<dyn Fn(&Ui, &World)>;
 
-/// One app and its in-memory server; `true`: 长辈版.
-pub type Walk = (Rc<Ui>, Arc<FakeAccounts>, bool);
+/// One app and its world; `true`: 长辈版.
+pub type Walk = (Rc<Ui>, Arc<World>, bool);
 
 type AnyError = Box<dyn std::error::Error>;
 
@@ -37,12 +78,15 @@ pub fn out_dir() -> Result<PathBuf, AnyError> {
     Ok(out)
 }
 
-/// A new app on its own `FakeAccounts` (today is the local date; the Linux capture notice as on
-/// a real desktop), in 长辈版 when `elder`.
-pub fn new_walk(drafts: Option<Arc<DraftStore>>, elder: bool) -> Result<Walk, AnyError> {
-    let api = Arc::new(FakeAccounts::default());
+/// A new app in `world`, through its gate (today is the local date; the Linux capture notice
+/// as on a real desktop), in 长辈版 when `elder`.
+pub fn new_walk(
+    world: World,
+    drafts: Option<Arc<DraftStore>>,
+    elder: bool,
+) -> Result<Walk, AnyError> {
     let deps = Deps {
-        api: api.clone(),
+        api: HttpClient::new(&world.gate.url())?,
         drafts,
         runner: Runner::Inline,
         today: local_today,
@@ -54,16 +98,17 @@ pub fn new_walk(drafts: Option<Arc<DraftStore>>, elder: bool) -> Result<Walk, An
         },
     )?;
     ui.window.global::<Theme>().set_elder(elder);
-    Ok((Rc::new(ui), api, elder))
+    Ok((Rc::new(ui), Arc::new(world), elder))
 }
 
-/// Logs in as `phone` (password abc12345) through the login page, sliding to the fake's answer.
-pub fn log_in(ui: &Ui, api: &FakeAccounts, phone: &str) {
+/// Logs in as the world's account through the login page, sliding to the server's answer.
+pub fn log_in(ui: &Ui, world: &World) {
     let page = ui.window.global::<LoginPage>();
-    page.set_login(phone.into());
-    page.set_password("abc12345".into());
-    let id = ui.current_captcha_id().unwrap_or_default();
-    page.set_slider_offset(api.captcha_answer(&id).unwrap_or(0) as f32);
+    page.set_login(world.phone.as_str().into());
+    page.set_password(tests::PASSWORD.into());
+    if let Some(id) = ui.current_captcha_id() {
+        page.set_slider_offset(world.server.captcha_answer(&id) as f32);
+    }
     page.invoke_submit();
 }
 
@@ -106,8 +151,8 @@ pub fn run(
                 let _ = walks[w].0.window.show();
                 let _ = walks[w - 1].0.window.hide();
             }
-            let (ui, api, _) = &walks[w];
-            (steps[step].1)(ui, api);
+            let (ui, world, _) = &walks[w];
+            (steps[step].1)(ui, world);
             *pending.borrow_mut() = Some((name, w));
         });
     }

@@ -1,4 +1,6 @@
-//! [`AccountsApi`] over HTTP with reqwest (blocking, rustls).
+//! The client of the server's `/api/v1` over HTTP with reqwest (blocking, rustls): the
+//! accounts endpoints here; the review, liveness and staff/reviewer endpoints in the
+//! submodules. Blocking: the UI calls it off its thread.
 
 use std::time::Duration;
 
@@ -12,7 +14,7 @@ mod review;
 mod staff;
 
 use super::{
-    AccountsApi, ApiError, Captcha, LoginRequest, PasswordResetRequest, Profile, RegisterRequest,
+    ApiError, Captcha, LoginRequest, PasswordResetRequest, Profile, RegisterRequest,
     RegisterResponse, SessionResponse, SmsCodeRequest, SmsLoginRequest, Token,
 };
 
@@ -92,32 +94,39 @@ fn error_from(resp: Response) -> ApiError {
     }
 }
 
-impl AccountsApi for HttpClient {
-    fn captcha(&self) -> Result<Captcha, ApiError> {
+impl HttpClient {
+    /// `GET /api/v1/captchas`.
+    pub fn captcha(&self) -> Result<Captcha, ApiError> {
         Self::json(self.client.get(self.url("/api/v1/captchas")))
     }
 
-    fn login(&self, req: &LoginRequest) -> Result<SessionResponse, ApiError> {
+    /// `POST /api/v1/sessions`.
+    pub fn login(&self, req: &LoginRequest) -> Result<SessionResponse, ApiError> {
         self.post_json("/api/v1/sessions", req)
     }
 
-    fn login_sms(&self, req: &SmsLoginRequest) -> Result<SessionResponse, ApiError> {
+    /// `POST /api/v1/sessions/sms`.
+    pub fn login_sms(&self, req: &SmsLoginRequest) -> Result<SessionResponse, ApiError> {
         self.post_json("/api/v1/sessions/sms", req)
     }
 
-    fn send_sms_code(&self, req: &SmsCodeRequest) -> Result<(), ApiError> {
+    /// `POST /api/v1/sms-codes` (202).
+    pub fn send_sms_code(&self, req: &SmsCodeRequest) -> Result<(), ApiError> {
         self.post_no_content("/api/v1/sms-codes", req)
     }
 
-    fn register(&self, req: &RegisterRequest) -> Result<RegisterResponse, ApiError> {
+    /// `POST /api/v1/accounts` (201).
+    pub fn register(&self, req: &RegisterRequest) -> Result<RegisterResponse, ApiError> {
         self.post_json("/api/v1/accounts", req)
     }
 
-    fn reset_password(&self, req: &PasswordResetRequest) -> Result<(), ApiError> {
+    /// `POST /api/v1/password-resets` (204).
+    pub fn reset_password(&self, req: &PasswordResetRequest) -> Result<(), ApiError> {
         self.post_no_content("/api/v1/password-resets", req)
     }
 
-    fn me(&self, token: &Token) -> Result<Profile, ApiError> {
+    /// `GET /api/v1/me`.
+    pub fn me(&self, token: &Token) -> Result<Profile, ApiError> {
         Self::json(
             self.client
                 .get(self.url("/api/v1/me"))
@@ -125,7 +134,8 @@ impl AccountsApi for HttpClient {
         )
     }
 
-    fn logout(&self, token: &Token) -> Result<(), ApiError> {
+    /// `DELETE /api/v1/sessions/current` (204).
+    pub fn logout(&self, token: &Token) -> Result<(), ApiError> {
         Self::send(
             self.client
                 .delete(self.url("/api/v1/sessions/current"))

@@ -1,5 +1,5 @@
 //! The liveness endpoints the 身份核验 step uses: a challenge from the server, then the evidence
-//! (frames uploaded as `kind=liveness_frame` with [`super::review::ReviewApi::upload_image`], plus
+//! (frames uploaded as `kind=liveness_frame` with [`super::HttpClient::upload_image`], plus
 //! the claimed action times) and the server's verdict. The 特殊人群核验 photo is an upload of kind
 //! `newspaper_photo` through the same `upload_image`.
 //!
@@ -12,26 +12,6 @@ pub use shared::api::review::{
     ChallengeIssued, EvidenceFrame, EvidenceRequest, EvidenceResult, FaceMatch,
 };
 pub use shared::liveness::ActionAt;
-
-use super::{ApiError, Token};
-
-/// The liveness endpoints, as the screens use them. Blocking: called off the UI thread.
-pub trait LivenessApi: Send + Sync {
-    /// `POST /api/v1/liveness/challenges` → 201.
-    fn new_challenge(&self, token: &Token) -> Result<ChallengeIssued, ApiError>;
-    /// `POST /api/v1/liveness/challenges/{id}/evidence` → 200 (passed or not: see
-    /// [`EvidenceResult::passed`]).
-    fn send_evidence(
-        &self,
-        token: &Token,
-        challenge_id: &str,
-        req: &EvidenceRequest,
-    ) -> Result<EvidenceResult, ApiError>;
-    /// `GET /api/v1/me/reference-photo` → 200 the caller's own reference photo (JPEG or PNG
-    /// bytes), shown beside the captured photo when the face comparison fails; `None` on 404
-    /// `no_reference_photo`.
-    fn reference_photo(&self, token: &Token) -> Result<Option<Vec<u8>>, ApiError>;
-}
 
 /// Whether `id` can go into a URL path as is (the server's ids are ASCII letters and digits;
 /// anything else is refused before a request is made).

@@ -1,12 +1,11 @@
-//! Talking to the server: the accounts endpoints of `/api/v1` (issue 3).
-//!
-//! [`AccountsApi`] is what the screens call; [`HttpClient`] implements it over HTTP (reqwest,
-//! rustls), [`fake::FakeAccounts`] in memory for tests and for trying the app without a server.
-//! Every error the server sends is `application/problem+json`; it arrives here as
+//! Talking to the server: [`HttpClient`] calls `/api/v1` over HTTP (reqwest, rustls) — the
+//! accounts endpoints (issue 3), the review intake ([`review`]), liveness ([`liveness`]) and the
+//! staff and reviewer endpoints ([`staff`]); those modules hold the request and answer types.
+//! There is one implementation of the server, the `server` crate: the app's tests run it
+//! in-process and talk to it through this client. Every error the server sends is `application/problem+json`; it arrives here as
 //! [`ApiError::Problem`] carrying the server's [`Problem`] (its Chinese message is what the
 //! user sees).
 
-pub mod fake;
 mod http;
 pub mod liveness;
 pub mod review;
@@ -128,32 +127,6 @@ impl UserError for ApiError {
     fn message(&self) -> String {
         self.to_string()
     }
-}
-
-/// The accounts endpoints, as the screens use them. Blocking: the UI calls them off its thread.
-///
-/// Every implementation also serves the review endpoints ([`review::ReviewApi`]), the
-/// liveness endpoints ([`liveness::LivenessApi`]) and the staff and reviewer endpoints
-/// ([`staff::StaffApi`], [`staff::ReviewerApi`]).
-pub trait AccountsApi:
-    review::ReviewApi + liveness::LivenessApi + staff::StaffApi + staff::ReviewerApi + Send + Sync
-{
-    /// `GET /api/v1/captchas`.
-    fn captcha(&self) -> Result<Captcha, ApiError>;
-    /// `POST /api/v1/sessions`.
-    fn login(&self, req: &LoginRequest) -> Result<SessionResponse, ApiError>;
-    /// `POST /api/v1/sessions/sms`.
-    fn login_sms(&self, req: &SmsLoginRequest) -> Result<SessionResponse, ApiError>;
-    /// `POST /api/v1/sms-codes` (202).
-    fn send_sms_code(&self, req: &SmsCodeRequest) -> Result<(), ApiError>;
-    /// `POST /api/v1/accounts` (201).
-    fn register(&self, req: &RegisterRequest) -> Result<RegisterResponse, ApiError>;
-    /// `POST /api/v1/password-resets` (204).
-    fn reset_password(&self, req: &PasswordResetRequest) -> Result<(), ApiError>;
-    /// `GET /api/v1/me`.
-    fn me(&self, token: &Token) -> Result<Profile, ApiError>;
-    /// `DELETE /api/v1/sessions/current` (204).
-    fn logout(&self, token: &Token) -> Result<(), ApiError>;
 }
 
 #[cfg(test)]

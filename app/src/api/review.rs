@@ -1,41 +1,13 @@
 //! The review intake endpoints the wizard, the result screens and 我的 use: this year's review
 //! (`GET /api/v1/reviews/current`), image uploads, the submission (with its `Idempotency-Key`) and
 //! 换绑手机 (`PUT /api/v1/me/phone`).
-//!
-//! A separate trait so that the accounts calls and these stay apart; every [`super::AccountsApi`]
-//! is also a [`ReviewApi`] (a supertrait), so the screens keep one `Arc<dyn AccountsApi>`.
 
 pub use shared::api::accounts::ChangePhoneRequest;
 pub use shared::api::review::{
     CurrentReview, SubmissionAccepted, SubmissionRequest, UploadCreated, UploadKind,
 };
 
-use super::{ApiError, Token};
-
-/// The review endpoints, as the screens use them. Blocking: the UI calls them off its thread.
-pub trait ReviewApi: Send + Sync {
-    /// `GET /api/v1/reviews/current`.
-    fn current_review(&self, token: &Token) -> Result<CurrentReview, ApiError>;
-    /// `POST /api/v1/uploads` (multipart `kind`, `file`) → 201 `{upload_id}`. `file_name` only
-    /// tells the server the type (`.jpg`/`.png`); it decodes the bytes itself.
-    fn upload_image(
-        &self,
-        token: &Token,
-        kind: UploadKind,
-        bytes: Vec<u8>,
-        file_name: &str,
-    ) -> Result<UploadCreated, ApiError>;
-    /// `POST /api/v1/reviews/current/submissions` with `Idempotency-Key: key` → 201. The same
-    /// key again answers the same and creates nothing.
-    fn submit_review(
-        &self,
-        token: &Token,
-        idempotency_key: &str,
-        req: &SubmissionRequest,
-    ) -> Result<SubmissionAccepted, ApiError>;
-    /// `PUT /api/v1/me/phone` → 204 (the new number must be one the roster holds).
-    fn change_phone(&self, token: &Token, req: &ChangePhoneRequest) -> Result<(), ApiError>;
-}
+use super::ApiError;
 
 /// Whether an error means "try again later" (nothing was decided): no answer, a timeout, a 5xx,
 /// 429, or an expired session (the queue waits for the next login).

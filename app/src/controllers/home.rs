@@ -1,7 +1,8 @@
 //! 首页: this year's review — its status, the deadline and what happens if it is missed.
 
 use chrono::{Datelike, NaiveDate};
-use shared::category::Category;
+use shared::api::review::CurrentReview;
+use shared::category::{Category, ReviewWindow};
 
 use crate::api::Profile;
 
@@ -24,11 +25,28 @@ fn zh_date(d: NaiveDate) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
 
-/// Builds 首页 for `profile` on `today`; `has_draft` when a local draft of this year exists.
-///
-/// TODO(review intake issue): the server's per-year review status (已提交/通过/未通过) is not in
-/// the API yet; until then the status comes from the local draft only.
-pub fn home_view(profile: &Profile, has_draft: bool, today: NaiveDate) -> HomeView {
+/// The year's window as the server gave it (an administrator may have set another than the
+/// category's default), else the category's default.
+fn window(
+    category: Option<Category>,
+    current: Option<&CurrentReview>,
+    year: i32,
+) -> Option<ReviewWindow> {
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let served = current
+        .filter(|c| c.year == year)
+        .and_then(|c| ReviewWindow::new(date(&c.opens)?, date(&c.deadline)?).ok());
+    served.or_else(|| category?.default_window(year))
+}
+
+/// Builds 首页 for `profile` on `today`; `has_draft` when a local draft of this year exists;
+/// `current` is this year's review from the server once it has been read (its window wins).
+pub fn home_view(
+    profile: &Profile,
+    has_draft: bool,
+    today: NaiveDate,
+    current: Option<&CurrentReview>,
+) -> HomeView {
     let category = profile
         .category
         .as_deref()
@@ -38,7 +56,7 @@ pub fn home_view(profile: &Profile, has_draft: bool, today: NaiveDate) -> HomeVi
         Some(c) => format!("{year}年度 {}{}", c.label_zh(), c.review_kind().label_zh()),
         None => format!("{year}年度年审"),
     };
-    let deadline = match category.and_then(|c| c.default_window(year)) {
+    let deadline = match window(category, current, year) {
         Some(w) if w.is_past(today) => format!("本年度年审已于{}截止", zh_date(w.deadline())),
         Some(w) if today < w.opens() => format!("本年度年审将于{}开始", zh_date(w.opens())),
         Some(w) => {
@@ -83,17 +101,54 @@ mod tests {
     #[test]
     fn deadline_counts_down_inside_the_window_and_says_when_it_closed() {
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
-        let v = home_view(&profile(Some("self_employed_officer")), false, d(2, 1));
+        let v = home_view(
+            &profile(Some("self_employed_officer")),
+            false,
+            d(2, 1),
+            None,
+        );
         assert_eq!(v.title, "2026年度 自主择业军转干部年度登记审核");
         assert_eq!(v.deadline, "请于2026年3月31日前完成年审(还有58天)");
         assert!(v.consequence.contains("次月起停发退役金"));
         assert_eq!(v.status, "未提交");
-        let v = home_view(&profile(Some("entitled_group")), true, d(4, 1));
+        let v = home_view(&profile(Some("entitled_group")), true, d(4, 1), None);
         assert_eq!(v.deadline, "本年度年审已于2026年3月31日截止");
         assert_eq!(v.status, "草稿已保存,尚未提交");
         assert!(v.consequence.contains("60日"));
-        let v = home_view(&profile(None), false, d(2, 1));
+        let v = home_view(&profile(None), false, d(2, 1), None);
         assert_eq!(v.title, "2026年度年审");
         assert_eq!(v.greeting, "您好,**松");
+    }
+
+    #[test]
+    fn the_servers_window_wins_over_the_default() {
+        let current = CurrentReview {
+            year: 2026,
+            category: "entitled_group".into(),
+            category_label: "优抚对象".into(),
+            status: "not_started".into(),
+            status_label: "未年审".into(),
+            opens: "2026-01-01".into(),
+            deadline: "2026-06-30".into(),
+            prefill: None,
+            draft: None,
+            rejection_reason: None,
+            consequences: String::new(),
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        let v = home_view(
+            &profile(Some("entitled_group")),
+            false,
+            today,
+            Some(&current),
+        );
+        assert_eq!(v.deadline, "请于2026年6月30日前完成年审(还有90天)");
+        // Last year's answer does not count for this year.
+        let old = CurrentReview {
+            year: 2025,
+            ..current
+        };
+        let v = home_view(&profile(Some("entitled_group")), false, today, Some(&old));
+        assert_eq!(v.deadline, "本年度年审已于2026年3月31日截止");
     }
 }

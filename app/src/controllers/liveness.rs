@@ -10,8 +10,6 @@
 //!
 //! What passes on to the submission is a [`Verified`].
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use shared::api::review::{SubmissionRequest, UploadKind};
 use shared::category::Category;
@@ -21,7 +19,7 @@ use shared::liveness::{Action, ChallengeActions, FailReason, Hint, Progress};
 use crate::api::liveness::{
     ActionAt, ChallengeIssued, EvidenceFrame, EvidenceRequest, EvidenceResult,
 };
-use crate::api::{AccountsApi, ApiError, Token};
+use crate::api::{ApiError, HttpClient, Token};
 use crate::liveness::{
     run_attempt, AttemptError, AttemptOptions, Captured, Ended, LiveUpdate, ModelsHandle,
 };
@@ -247,7 +245,7 @@ impl UserError for VerifyError {
 
 /// `POST /api/v1/liveness/challenges`, checked: 1–3 distinct actions and a readable expiry.
 pub fn new_challenge(
-    api: &dyn AccountsApi,
+    api: &HttpClient,
     token: &Token,
 ) -> Result<(ChallengeIssued, ChallengeActions, DateTime<Utc>), VerifyError> {
     let issued = api.new_challenge(token).map_err(VerifyError::Api)?;
@@ -262,7 +260,7 @@ pub fn new_challenge(
 /// Uploads the kept frames (`kind=liveness_frame`) and posts the evidence with the claimed
 /// action times (`verdict.done_at`).
 pub fn send_evidence(
-    api: &dyn AccountsApi,
+    api: &HttpClient,
     token: &Token,
     challenge_id: &str,
     captured: &Captured,
@@ -314,7 +312,7 @@ pub enum Step {
 /// screen runs it on a worker thread, tests inline. `category` is the person's category code
 /// (`GET /api/v1/reviews/current`).
 pub fn verify(
-    api: &Arc<dyn AccountsApi>,
+    api: &HttpClient,
     token: &Token,
     category: &str,
     models: &ModelsHandle,
@@ -322,7 +320,7 @@ pub fn verify(
     opts: AttemptOptions,
     mut on_step: impl FnMut(Step),
 ) -> Result<Attempt, VerifyError> {
-    let (issued, actions, expires_at) = new_challenge(api.as_ref(), token)?;
+    let (issued, actions, expires_at) = new_challenge(api, token)?;
     on_step(Step::Challenge {
         actions: issued.actions.clone(),
         expires_at,
@@ -372,8 +370,8 @@ pub fn verify(
     on_step(Step::Uploading {
         frames: captured.frames.len(),
     });
-    let result = send_evidence(api.as_ref(), token, &issued.challenge_id, &captured)
-        .map_err(VerifyError::Api)?;
+    let result =
+        send_evidence(api, token, &issued.challenge_id, &captured).map_err(VerifyError::Api)?;
     let mut outcome = outcome_of(&result, &issued.challenge_id, category);
     if let Outcome::Failed { photo, .. } = &mut outcome {
         *photo = captured.photo.clone();
@@ -387,7 +385,7 @@ pub fn verify(
 /// 特殊人群核验: uploads the photo holding today's newspaper (`kind=newspaper_photo`; JPEG or
 /// PNG bytes from the camera or a file) and returns what the submission carries.
 pub fn upload_newspaper_photo(
-    api: &dyn AccountsApi,
+    api: &HttpClient,
     token: &Token,
     bytes: Vec<u8>,
     file_name: &str,
@@ -410,49 +408,42 @@ pub fn camera_outcome(e: &AttemptError) -> Outcome {
 
 #[cfg(test)]
 mod tests {
+    //! Against the real server (`tests::blocking::Server::shared`: in-process, not in demo
+    //! mode, challenges from `shake_head,nod`), with p07's recorded clips; skipped without
+    //! `../shared/testdata/faces`.
     use super::*;
-    use crate::api::fake::{FakeAccounts, ScriptedVerdict};
-    use crate::api::liveness::LivenessApi;
-    use crate::api::{LoginRequest, SessionResponse};
     use crate::liveness::testdata;
     use crate::platform::camera::{Denied, Pacing, Recorded};
+    use ::tests::blocking::{Server, Veteran};
+    use shared::category::Category;
 
-    fn log_in(fake: &FakeAccounts) -> Token {
-        // The fake's captcha: ask for one and answer it.
-        let c = fake.captcha().unwrap();
-        let x = fake.captcha_answer(&c.id).unwrap();
-        let s: SessionResponse = fake
-            .login(&LoginRequest {
-                login: "13300001234".into(),
-                password: "abc12345".into(),
-                captcha: Some(crate::api::CaptchaAnswer { id: c.id, x }),
-            })
-            .unwrap();
-        Token::new(s.token)
+    /// A fresh veteran of `category` logged in: the client, the token and the person.
+    fn log_in(server: &Server, category: Category) -> (HttpClient, Token, Veteran) {
+        let vet = server.veteran_in("110101", category);
+        let token = Token::new(server.login(vet.phone()));
+        (HttpClient::new(server.url()).unwrap(), token, vet)
     }
 
-    fn setup() -> Option<(Arc<FakeAccounts>, Token, tempfile::TempDir)> {
+    /// p07's clips per action in a temp dir; `None` (the test is skipped) without the test data.
+    fn clips() -> Option<(tempfile::TempDir, std::path::PathBuf)> {
         let dir = tempfile::tempdir().unwrap();
         if testdata::p07_actions(dir.path()).is_err() {
             eprintln!("skipped: ../shared/testdata/faces not found");
             return None;
         }
-        let fake = Arc::new(FakeAccounts::default());
-        let token = log_in(&fake);
-        Some((fake, token, dir))
+        Some((dir, testdata::faces_dir()?))
     }
 
     fn run(
-        fake: &Arc<FakeAccounts>,
+        api: &HttpClient,
         token: &Token,
         category: &str,
         models: &ModelsHandle,
         camera: &mut dyn Camera,
     ) -> (Attempt, Vec<String>) {
-        let api: Arc<dyn AccountsApi> = fake.clone();
         let mut seen = Vec::new();
         let attempt = verify(
-            &api,
+            api,
             token,
             category,
             models,
@@ -472,62 +463,71 @@ mod tests {
     }
 
     #[test]
-    fn p07_passes_in_either_order_and_the_evidence_follows_the_contract() {
-        let Some((fake, token, dir)) = setup() else {
+    fn p07_passes_the_servers_recheck_and_the_evidence_follows_the_contract() {
+        let Some((dir, faces)) = clips() else {
             return;
         };
+        let server = Server::shared();
+        let (api, token, vet) = log_in(server, Category::SelfEmployedOfficer);
+        server.set_reference_photo(
+            &vet.person_id,
+            &std::fs::read(faces.join("stills/p07/p07_enroll.jpg")).unwrap(),
+        );
         let models = ModelsHandle::new();
-        for order in [
-            vec![Action::ShakeHead, Action::Nod],
-            vec![Action::Nod, Action::ShakeHead],
-        ] {
-            fake.set_liveness_actions(order.clone());
-            let mut cam = Recorded::open(dir.path(), Pacing::AsFastAsRead).unwrap();
-            let (attempt, prompts) = run(&fake, &token, "self_employed_officer", &models, &mut cam);
-            let Outcome::Passed(Verified::Challenge(id)) = &attempt.outcome else {
-                panic!("{order:?}: {:?}", attempt.outcome);
-            };
-            assert_eq!(id, &attempt.challenge_id);
-            // The prompts went one action at a time, in the challenge's order.
-            let expected: Vec<&str> = order.iter().map(|a| a.prompt_zh()).collect();
-            assert_eq!(&prompts[..2], &expected[..], "{prompts:?}");
-            let req = fake.evidence_requests().pop().unwrap();
-            assert_eq!(
-                req.claimed.iter().map(|c| c.action).collect::<Vec<_>>(),
-                order
-            );
-            assert!(req.frames.len() >= 10, "{}", req.frames.len());
-            assert!(req.frames.windows(2).all(|w| w[1].t_ms >= w[0].t_ms + 100));
-            let captured = attempt.captured.unwrap();
-            for f in &captured.frames {
-                let img = image::load_from_memory(&f.jpeg).unwrap();
-                assert!(img.width() <= 640);
-                assert_eq!(&f.jpeg[..2], &[0xff, 0xd8]); // JPEG
-            }
-            assert!(captured.photo.is_some());
-            eprintln!(
-                "{order:?}: {} frames, {:.1} ms/frame, load {:?}",
-                captured.times.frames,
-                captured.times.mean().as_secs_f64() * 1000.0,
-                models.load_time()
-            );
+        let mut cam = Recorded::open(dir.path(), Pacing::AsFastAsRead).unwrap();
+        let (attempt, prompts) = run(&api, &token, "self_employed_officer", &models, &mut cam);
+        let Outcome::Passed(Verified::Challenge(id)) = &attempt.outcome else {
+            panic!("{:?} (server {:?})", attempt.outcome, attempt.server);
+        };
+        assert_eq!(id, &attempt.challenge_id);
+        let server_said = attempt.server.as_ref().unwrap();
+        assert!(server_said.passed && server_said.face_match.same_person);
+        // The prompts went one action at a time, in the challenge's (random) order, and the
+        // claims the server checked were in that order too.
+        let expected: Vec<&str> = attempt.actions.iter().map(|a| a.prompt_zh()).collect();
+        assert_eq!(&prompts[..2], &expected[..], "{prompts:?}");
+        let captured = attempt.captured.unwrap();
+        assert_eq!(
+            captured
+                .verdict
+                .done_at
+                .iter()
+                .map(|c| c.action)
+                .collect::<Vec<_>>(),
+            attempt.actions
+        );
+        assert!(captured.frames.len() >= 10, "{}", captured.frames.len());
+        assert!(captured
+            .frames
+            .windows(2)
+            .all(|w| w[1].t_ms >= w[0].t_ms + 100));
+        for f in &captured.frames {
+            let img = image::load_from_memory(&f.jpeg).unwrap();
+            assert!(img.width() <= 640);
+            assert_eq!(&f.jpeg[..2], &[0xff, 0xd8]); // JPEG
         }
+        assert!(captured.photo.is_some());
+        eprintln!(
+            "{:?}: {} frames, {:.1} ms/frame, load {:?}",
+            attempt.actions,
+            captured.times.frames,
+            captured.times.mean().as_secs_f64() * 1000.0,
+            models.load_time()
+        );
     }
 
     #[test]
     fn a_still_photo_fails_on_the_device_and_sends_nothing() {
-        let Some((fake, token, _dir)) = setup() else {
+        let Some((_dir, faces)) = clips() else {
             return;
         };
-        let photo = testdata::faces_dir()
-            .unwrap()
-            .join("stills/p07/p07_enroll.jpg");
+        let server = Server::shared();
+        let (api, token, _) = log_in(server, Category::MilitaryRetiree);
         let still = tempfile::tempdir().unwrap();
-        testdata::still_photo(&photo, 30, still.path()).unwrap();
-        fake.set_liveness_actions(vec![Action::ShakeHead, Action::Nod]);
+        testdata::still_photo(&faces.join("stills/p07/p07_enroll.jpg"), 30, still.path()).unwrap();
         let mut cam = Recorded::open(still.path(), Pacing::AsFastAsRead).unwrap();
         let (attempt, _) = run(
-            &fake,
+            &api,
             &token,
             "military_retiree",
             &ModelsHandle::new(),
@@ -540,23 +540,30 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(fake.evidence_requests().is_empty());
+        assert!(attempt.server.is_none());
+        // The server never saw evidence for the challenge.
+        let evidence = server
+            .block_on(server.app().store.evidence_challenge(&attempt.challenge_id))
+            .unwrap()
+            .unwrap();
+        assert!(evidence.evidence_at.is_none());
     }
 
     #[test]
     fn the_servers_face_verdicts_become_their_screens() {
-        let Some((fake, token, dir)) = setup() else {
+        let Some((dir, faces)) = clips() else {
             return;
         };
+        let server = Server::shared();
+        let (api, token, vet) = log_in(server, Category::MilitaryRetiree);
+        // Someone else's face is this person's reference photo: not the same person.
+        server.set_reference_photo(
+            &vet.person_id,
+            &std::fs::read(faces.join("stills/p01/p01_enroll.jpg")).unwrap(),
+        );
         let models = ModelsHandle::new();
-        fake.set_liveness_actions(vec![Action::ShakeHead, Action::Nod]);
-        fake.script_evidence(vec![ScriptedVerdict {
-            reason: Some("face_mismatch".into()),
-            message: Some("人脸比对不一致".into()),
-            score: Some(0.1),
-        }]);
         let mut cam = Recorded::open(dir.path(), Pacing::AsFastAsRead).unwrap();
-        let (attempt, _) = run(&fake, &token, "military_retiree", &models, &mut cam);
+        let (attempt, _) = run(&api, &token, "military_retiree", &models, &mut cam);
         match &attempt.outcome {
             Outcome::Failed {
                 failure,
@@ -567,14 +574,16 @@ mod tests {
             } => {
                 assert_eq!(failure, &Failure::Mismatch);
                 assert_eq!(code, "face_mismatch");
-                assert_eq!(message, "人脸比对不一致");
+                assert_eq!(message, "人脸比对不通过,请本人重新核验");
                 // The captured photo is shown with the message.
                 assert!(image::load_from_memory(photo.as_ref().unwrap()).is_ok());
                 assert!(!special_check, "1 failure is not more than 3");
             }
-            other => panic!("{other:?}"),
+            other => panic!("{other:?} (server {:?})", attempt.server),
         }
         assert_eq!(attempt.server.unwrap().failed_comparisons, 1);
+        // The reference photo the screen shows beside it.
+        assert!(api.reference_photo(&token).unwrap().is_some());
     }
 
     fn result(reason: Option<&str>, failed: u32) -> EvidenceResult {
@@ -661,13 +670,12 @@ mod tests {
 
     #[test]
     fn the_newspaper_photo_replaces_the_challenge_in_the_submission() {
-        let fake = FakeAccounts::default();
-        let token = log_in(&fake);
+        let (api, token, _) = log_in(Server::shared(), Category::MilitaryRetiree);
         let mut png = Vec::new();
         image::RgbImage::from_pixel(8, 8, image::Rgb([200, 180, 160]))
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
-        let v = upload_newspaper_photo(&fake, &token, png, "报纸.png").unwrap();
+        let v = upload_newspaper_photo(&api, &token, png, "报纸.png").unwrap();
         let Verified::Newspaper(id) = &v else {
             panic!("{v:?}")
         };
@@ -685,32 +693,41 @@ mod tests {
         assert_eq!(req.liveness_challenge_id, "ch9");
         assert_eq!(req.newspaper_photo_upload, None);
         // Not an image: refused with the server's message.
-        let err = upload_newspaper_photo(&fake, &token, b"nope".to_vec(), "x.jpg").unwrap_err();
+        let err = upload_newspaper_photo(&api, &token, b"nope".to_vec(), "x.jpg").unwrap_err();
         assert_eq!(err.code(), "unsupported_media");
     }
 
     #[test]
     fn an_expired_or_used_challenge_is_refused() {
-        let fake = FakeAccounts::default();
-        let token = log_in(&fake);
-        let (issued, actions, expires) = new_challenge(&fake, &token).unwrap();
+        // A server of its own, on a clock that moves only when told to.
+        let server = Server::start(::tests::Options {
+            demo: false,
+            ..::tests::Options::new(::tests::Backend::Sqlite)
+        });
+        let (api, token, _) = log_in(&server, Category::SelfEmployedOfficer);
+        let (issued, actions, expires) = new_challenge(&api, &token).unwrap();
         assert_eq!(actions.len(), 2);
-        assert!(seconds_left(&expires, Utc::now()) > 60);
+        let now = DateTime::from_timestamp(server.now(), 0).unwrap();
+        assert_eq!(seconds_left(&expires, now), 120);
         let req = EvidenceRequest {
             frames: vec![],
             claimed: vec![],
         };
-        let first = fake
+        let first = api
             .send_evidence(&token, &issued.challenge_id, &req)
             .unwrap();
+        assert!(!first.passed);
         assert_eq!(first.reason.as_deref(), Some("no_evidence"));
-        let again = fake
+        let again = api
             .send_evidence(&token, &issued.challenge_id, &req)
             .unwrap_err();
         assert_eq!(again.code(), "challenge_used");
-        let (issued, _, _) = new_challenge(&fake, &token).unwrap();
-        fake.expire_challenges();
-        let late = fake
+        let (issued, _, _) = new_challenge(&api, &token).unwrap();
+        server
+            .app()
+            .clock
+            .advance(std::time::Duration::from_secs(121));
+        let late = api
             .send_evidence(&token, &issued.challenge_id, &req)
             .unwrap_err();
         assert_eq!(late.code(), "challenge_expired");

@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use shared::error::{FieldError, UserError};
 
 use super::Session;
-use crate::api::{AccountsApi, ApiError, Captcha, CaptchaAnswer, LoginRequest, SmsLoginRequest};
+use crate::api::{ApiError, Captcha, CaptchaAnswer, HttpClient, LoginRequest, SmsLoginRequest};
 use crate::fields;
 
 /// A captcha ready to draw: decoded RGBA images.
@@ -131,7 +131,7 @@ pub fn validate_sms_form(phone: &str, code: &str) -> Vec<FieldError> {
 
 /// Logs in with password and slider answer `slider_x` (piece offset in captcha pixels).
 pub fn password_login(
-    api: &dyn AccountsApi,
+    api: &HttpClient,
     captcha_id: Option<&str>,
     login: &str,
     password: &str,
@@ -163,7 +163,7 @@ pub fn password_login(
 }
 
 /// Logs in with phone and SMS code.
-pub fn sms_login(api: &dyn AccountsApi, phone: &str, code: &str, today: NaiveDate) -> LoginOutcome {
+pub fn sms_login(api: &HttpClient, phone: &str, code: &str, today: NaiveDate) -> LoginOutcome {
     let errors = validate_sms_form(phone, code);
     if !errors.is_empty() {
         return LoginOutcome::Invalid(errors);
@@ -180,16 +180,29 @@ pub fn sms_login(api: &dyn AccountsApi, phone: &str, code: &str, today: NaiveDat
 
 #[cfg(test)]
 mod tests {
+    //! Against the real server (`tests::blocking::Server::shared`), fresh people per test.
     use super::*;
-    use crate::api::fake::FakeAccounts;
+    use ::tests::blocking::Server;
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()
     }
 
+    fn client() -> HttpClient {
+        HttpClient::new(Server::shared().url()).unwrap()
+    }
+
+    /// A captcha and the answer the server stored for it.
+    fn captcha(api: &HttpClient) -> (String, i64) {
+        let c = api.captcha().unwrap();
+        let x = Server::shared().captcha_answer(&c.id);
+        (c.id, x)
+    }
+
     #[test]
     fn empty_form_reports_every_field_and_sends_nothing() {
-        let api = FakeAccounts::default();
+        // Nothing is sent: no server listens here.
+        let api = HttpClient::new("http://127.0.0.1:9").unwrap();
         let LoginOutcome::Invalid(errors) = password_login(&api, None, "", "", 0, today()) else {
             panic!()
         };
@@ -200,29 +213,29 @@ mod tests {
 
     #[test]
     fn right_slide_logs_in_wrong_slide_is_rejected() {
-        let api = FakeAccounts::default();
-        let c = api.captcha().unwrap();
-        let x = api.captcha_answer(&c.id).unwrap();
+        let vet = Server::shared().veteran();
+        let api = client();
+        // By ID number, a lower-case x accepted; the slide within the tolerance.
+        let (id, x) = captcha(&api);
         let out = password_login(
             &api,
-            Some(&c.id),
-            "11010519491231002x",
-            "abc12345",
+            Some(&id),
+            &vet.person.id_number.to_lowercase(),
+            ::tests::PASSWORD,
             x - 2,
             today(),
         );
         let LoginOutcome::LoggedIn(s) = out else {
             panic!("{out:?}")
         };
-        assert_eq!(s.masked_name, "*松");
+        assert_eq!(s.masked_name, server::domain::mask_name(&vet.person.name));
 
-        let c = api.captcha().unwrap();
-        let x = api.captcha_answer(&c.id).unwrap();
+        let (id, x) = captcha(&api);
         let out = password_login(
             &api,
-            Some(&c.id),
-            "13300001234",
-            "abc12345",
+            Some(&id),
+            vet.phone(),
+            ::tests::PASSWORD,
             x + 50,
             today(),
         );
@@ -234,15 +247,15 @@ mod tests {
 
     #[test]
     fn five_failures_lock_and_the_message_names_the_end_time() {
-        let api = FakeAccounts::default();
+        let vet = Server::shared().veteran();
+        let api = client();
         let mut last = None;
         for _ in 0..5 {
-            let c = api.captcha().unwrap();
-            let x = api.captcha_answer(&c.id).unwrap();
+            let (id, x) = captcha(&api);
             last = Some(password_login(
                 &api,
-                Some(&c.id),
-                "13300001234",
+                Some(&id),
+                vet.phone(),
                 "wrong1234",
                 x,
                 today(),
@@ -270,26 +283,27 @@ mod tests {
 
     #[test]
     fn sms_login_checks_then_uses_the_code() {
-        let api = FakeAccounts::default();
-        let LoginOutcome::Invalid(e) = sms_login(&api, "13300001234", "12", today()) else {
+        let vet = Server::shared().veteran();
+        let api = client();
+        let LoginOutcome::Invalid(e) = sms_login(&api, vet.phone(), "12", today()) else {
             panic!()
         };
         assert_eq!(e[0].code, "sms_code_format");
         api.send_sms_code(&crate::api::SmsCodeRequest {
-            phone: "13300001234".into(),
+            phone: vet.phone().into(),
             purpose: "login".into(),
         })
         .unwrap();
-        let code = api.last_sms_code("13300001234").unwrap();
+        let code = Server::shared().sms_code(vet.phone()).unwrap();
         assert!(matches!(
-            sms_login(&api, "13300001234", &code, today()),
+            sms_login(&api, vet.phone(), &code, today()),
             LoginOutcome::LoggedIn(_)
         ));
     }
 
     #[test]
     fn captcha_decodes_to_its_declared_size() {
-        let api = FakeAccounts::default();
+        let api = client();
         let c = SliderCaptcha::decode(&api.captcha().unwrap()).unwrap();
         assert_eq!(
             (c.background.width(), c.background.height()),

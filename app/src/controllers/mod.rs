@@ -1,6 +1,6 @@
 //! The logic behind each screen, testable without a display. A controller takes what the user
 //! typed (raw strings), decides what to show (field errors, messages, the next screen) and calls
-//! the server through [`crate::api::AccountsApi`]; `crate::ui` only copies values between it and
+//! the server through [`crate::api::HttpClient`]; `crate::ui` only copies values between it and
 //! the Slint components.
 
 pub mod home;

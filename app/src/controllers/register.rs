@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use shared::error::{FieldError, UserError};
 use shared::id::{IdValidity, ValidityEnd, ValidityTerm};
 
-use crate::api::{AccountsApi, ApiError, RegisterRequest, SmsCodeRequest, SmsPurpose};
+use crate::api::{ApiError, HttpClient, RegisterRequest, SmsCodeRequest, SmsPurpose};
 use crate::fields;
 
 /// The registration form as typed.
@@ -162,7 +162,7 @@ pub enum RegisterOutcome {
     },
 }
 
-pub fn submit(api: &dyn AccountsApi, form: &RegisterForm, today: NaiveDate) -> RegisterOutcome {
+pub fn submit(api: &HttpClient, form: &RegisterForm, today: NaiveDate) -> RegisterOutcome {
     let req = match form.validate(today) {
         Ok(r) => r,
         Err(errors) => return RegisterOutcome::Invalid(errors),
@@ -181,7 +181,7 @@ pub fn submit(api: &dyn AccountsApi, form: &RegisterForm, today: NaiveDate) -> R
 
 /// 获取验证码: checks the phone, then asks the server for a code for `purpose`.
 pub fn request_sms_code(
-    api: &dyn AccountsApi,
+    api: &HttpClient,
     phone: &str,
     purpose: SmsPurpose,
 ) -> Result<(), FieldError> {
@@ -201,26 +201,40 @@ pub fn request_sms_code(
 
 #[cfg(test)]
 mod tests {
+    //! Against the real server (`tests::blocking::Server::shared`), fresh people per test; the
+    //! SMS codes from its outbox.
     use super::*;
-    use crate::api::fake::FakeAccounts;
+    use ::tests::blocking::Server;
+    use ::tests::Person;
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()
     }
 
-    fn good_form(api: &FakeAccounts) -> RegisterForm {
-        request_sms_code(api, "15800005678", SmsPurpose::Register).unwrap();
+    fn client() -> HttpClient {
+        HttpClient::new(Server::shared().url()).unwrap()
+    }
+
+    /// A complete form for `p` with `phone` and `sms_code`.
+    fn form_for(p: &Person, phone: &str, sms_code: &str) -> RegisterForm {
         RegisterForm {
-            name: "张三".into(),
-            id_number: "110101196203150012".into(),
-            id_valid_from: "2015-06-01".into(),
+            name: p.name.clone(),
+            id_number: p.id_number.clone(),
+            id_valid_from: p.id_valid_from.clone(),
             term: Some(ValidityTerm::LongTerm),
-            phone: "15800005678".into(),
-            sms_code: api.last_sms_code("15800005678").unwrap(),
+            phone: phone.into(),
+            sms_code: sms_code.into(),
             password: "abc12345".into(),
             password_confirm: "abc12345".into(),
             agree_terms: true,
         }
+    }
+
+    /// [`form_for`] with a code the server sent to `phone`.
+    fn coded_form(api: &HttpClient, p: &Person, phone: &str) -> RegisterForm {
+        request_sms_code(api, phone, SmsPurpose::Register).unwrap();
+        let code = Server::shared().sms_code(phone).expect("a code was sent");
+        form_for(p, phone, &code)
     }
 
     #[test]
@@ -233,10 +247,10 @@ mod tests {
 
     #[test]
     fn validity_term_must_fit_the_age() {
-        let api = FakeAccounts::default();
-        let mut form = good_form(&api);
+        let p = Person::new(1);
+        let mut form = form_for(&p, p.phone(), "123456");
         assert_eq!(form.validity_end_text(today()), "长期有效");
-        // Born 1962, card issued 2015 at 53: only 长期有效 is legal.
+        // Born 1960, card issued 2015 at 55: only 长期有效 is legal.
         form.term = Some(ValidityTerm::TenYears);
         let e = form.check("id_valid_to", today()).unwrap();
         assert_eq!(e.code, "validity_long_term_required");
@@ -252,8 +266,8 @@ mod tests {
 
     #[test]
     fn mismatched_confirmation_and_unticked_terms_are_reported() {
-        let api = FakeAccounts::default();
-        let mut form = good_form(&api);
+        let p = Person::new(1);
+        let mut form = form_for(&p, p.phone(), "123456");
         form.password_confirm = "abc123456".into();
         form.agree_terms = false;
         let errors = form.validate(today()).unwrap_err();
@@ -263,16 +277,18 @@ mod tests {
 
     #[test]
     fn registers_once_then_already_registered() {
-        let api = FakeAccounts::default();
-        let form = good_form(&api);
+        let s = Server::shared();
+        let p = s.person();
+        s.enroll(&p, false);
+        let api = client();
+        let form = coded_form(&api, &p, p.phone());
         let req = form.validate(today()).unwrap();
         assert_eq!(req.id_valid_to, None);
-        assert_eq!(req.id_valid_from, "2015-06-01");
-        assert!(matches!(
-            submit(&api, &form, today()),
-            RegisterOutcome::Registered { .. }
-        ));
-        let form = good_form(&api);
+        assert_eq!(req.id_valid_from, p.id_valid_from);
+        let out = submit(&api, &form, today());
+        assert!(matches!(out, RegisterOutcome::Registered { .. }), "{out:?}");
+        // Again, with the roster's other number: one account per person.
+        let form = coded_form(&api, &p, &p.phones[1]);
         let out = submit(&api, &form, today());
         assert!(
             matches!(out, RegisterOutcome::Rejected { ref code, .. } if code == "already_registered"),
@@ -282,11 +298,10 @@ mod tests {
 
     #[test]
     fn person_not_in_roster_is_told_so() {
-        let api = FakeAccounts::default();
-        let mut form = good_form(&api);
-        form.id_number = "110101197506100033".into();
-        form.name = "李四".into();
-        form.term = Some(ValidityTerm::TwentyYears);
+        let s = Server::shared();
+        let p = s.person();
+        let api = client();
+        let form = coded_form(&api, &p, p.phone());
         let out = submit(&api, &form, today());
         assert!(
             matches!(out, RegisterOutcome::Rejected { ref code, .. } if code == "not_enrolled"),

@@ -13,14 +13,14 @@
 //! server refuses to reject them (an administrator undoes a mistaken one).
 
 use chrono::{DateTime, FixedOffset};
-use shared::api::review::{DecisionRequest, QueueItem, SubmissionDetail};
+use shared::api::review::{DecisionRequest, QueueItem, ReviewQueue, SubmissionDetail};
 use shared::api::staff::{ConfirmationDetail, DeathRecordDetail};
 use shared::error::{FieldError, UserError};
 use shared::form::ReviewFormDraft;
 use shared::lifecycle::Reason;
+use shared::money::Yuan;
 
-use crate::api::staff::ReviewerApi;
-use crate::api::{ApiError, Token};
+use crate::api::{ApiError, HttpClient, Token};
 use crate::controllers::wizard::{self, applies, values_from_shared, Kind, Values};
 
 /// The queue's status filter, as the tabs name it.
@@ -195,18 +195,27 @@ const MAX_PAGES: u32 = 25;
 /// The queue under `filter`, oldest first: every status of the tab, every page (up to
 /// [`MAX_PAGES`] each). An error is the message to show.
 pub fn load_queue(
-    api: &dyn ReviewerApi,
+    api: &HttpClient,
     token: &Token,
     filter: Filter,
     tz: &FixedOffset,
+) -> Result<Vec<QueueRow>, String> {
+    read_queue(filter, tz, |status, page| {
+        api.review_queue(token, status, page)
+    })
+}
+
+/// [`load_queue`] over `fetch(status, page)`: the paging, de-duplication and ordering.
+fn read_queue(
+    filter: Filter,
+    tz: &FixedOffset,
+    mut fetch: impl FnMut(&str, u32) -> Result<ReviewQueue, ApiError>,
 ) -> Result<Vec<QueueRow>, String> {
     let mut items: Vec<QueueItem> = Vec::new();
     for status in filter.statuses() {
         let mut got = 0u64;
         for page in 1..=MAX_PAGES {
-            let q = api
-                .review_queue(token, status, page)
-                .map_err(|e| e.message())?;
+            let q = fetch(status, page).map_err(|e| e.message())?;
             got += q.items.len() as u64;
             let done = q.items.is_empty() || got >= q.total;
             items.extend(q.items);
@@ -294,7 +303,7 @@ pub fn compare(
         } else {
             let a = now.get(spec.key).cloned().unwrap_or_default();
             let b = before_ref.get(spec.key).cloned().unwrap_or_default();
-            let differs = last_year.is_some() && a.trim() != b.trim();
+            let differs = last_year.is_some() && !same_value(&a, &b);
             (a, b, differs)
         };
         let or_empty = |s: String| {
@@ -318,6 +327,15 @@ pub fn compare(
         });
     }
     rows
+}
+
+/// Whether two displayed values say the same: amounts by their value (last year's `200` is this
+/// year's `200.00`: the server stores amounts in one form, `shared::money`), the rest as text.
+fn same_value(a: &str, b: &str) -> bool {
+    match (Yuan::parse(a), Yuan::parse(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a.trim() == b.trim(),
+    }
 }
 
 /// The values as the wizard shows them (codes as labels, regions as names, 是/否).
@@ -551,7 +569,7 @@ impl Detail {
 
 /// Fetches an item in detail. An error is the message to show.
 pub fn open(
-    api: &dyn ReviewerApi,
+    api: &HttpClient,
     token: &Token,
     kind: DetailKind,
     id: &str,
@@ -651,7 +669,7 @@ pub enum DecideOutcome {
 
 /// Sends a decision on an item.
 pub fn decide(
-    api: &dyn ReviewerApi,
+    api: &HttpClient,
     token: &Token,
     kind: DetailKind,
     id: &str,
@@ -708,8 +726,6 @@ pub fn thumbnail(bytes: &[u8], max: u32) -> Option<image::RgbaImage> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::api::review::{DecisionResult, ReviewQueue};
-    use std::sync::Mutex;
 
     fn tz() -> FixedOffset {
         FixedOffset::east_opt(8 * 3600).unwrap()
@@ -817,6 +833,23 @@ mod tests {
     }
 
     #[test]
+    fn an_amount_written_another_way_is_not_a_change() {
+        let mut last = form();
+        last.party.is_member = Some(true);
+        last.party.dues_paid = Some("200".into());
+        let mut now = last.clone();
+        now.party.dues_paid = Some("200.00".into());
+        let row = |rows: Vec<CompareRow>| {
+            rows.into_iter()
+                .find(|r| r.key == "party.dues_paid")
+                .unwrap()
+        };
+        assert!(!row(compare(&now, Some(&last), &[])).changed);
+        now.party.dues_paid = Some("200.5".into());
+        assert!(row(compare(&now, Some(&last), &[])).changed);
+    }
+
+    #[test]
     fn face_match_text_uses_the_models_threshold() {
         let t = models::MATCH_THRESHOLD;
         let (text, same) = face_match_text(Some(t + 0.22));
@@ -906,11 +939,6 @@ mod tests {
         assert!(is_pending("special_check_pending") && !is_pending("approved"));
     }
 
-    /// A queue of two pages for `submitted` and one item `resubmitted`, recording the calls.
-    struct PagedQueue {
-        calls: Mutex<Vec<(String, u32)>>,
-    }
-
     fn item(id: &str, at: &str, kind: &str) -> QueueItem {
         QueueItem {
             submission_id: id.into(),
@@ -925,92 +953,50 @@ mod tests {
         }
     }
 
-    impl ReviewerApi for PagedQueue {
-        fn review_queue(
-            &self,
-            _: &Token,
-            status: &str,
-            page: u32,
-        ) -> Result<ReviewQueue, ApiError> {
-            self.calls.lock().unwrap().push((status.into(), page));
-            let items = match (status, page) {
-                ("submitted", 1) => vec![item("a", "2026-02-01T01:00:00Z", "submission")],
-                ("submitted", 2) => vec![item("c", "2026-02-01T03:00:00Z", "death")],
-                ("resubmitted", 1) => {
-                    vec![item(
-                        "b",
-                        "2026-02-01T10:00:00+08:00",
-                        "assisted_submission",
-                    )]
-                }
-                // Listed again under another status: shown once.
-                ("special_check_pending", 1) => {
-                    vec![item("a", "2026-02-01T01:00:00Z", "submission")]
-                }
-                _ => vec![],
-            };
-            let total = match status {
-                "submitted" => 2,
-                _ => 1,
-            };
-            Ok(ReviewQueue {
-                items,
-                page,
-                per_page: 1,
-                total,
-            })
-        }
-        fn submission(&self, _: &Token, _: &str) -> Result<SubmissionDetail, ApiError> {
-            Err(ApiError::Network)
-        }
-        fn decide_submission(
-            &self,
-            _: &Token,
-            _: &str,
-            _: &DecisionRequest,
-        ) -> Result<DecisionResult, ApiError> {
-            Err(ApiError::Network)
-        }
-        fn confirmation(&self, _: &Token, _: &str) -> Result<ConfirmationDetail, ApiError> {
-            Err(ApiError::Network)
-        }
-        fn decide_confirmation(
-            &self,
-            _: &Token,
-            _: &str,
-            _: &DecisionRequest,
-        ) -> Result<DecisionResult, ApiError> {
-            Err(ApiError::Network)
-        }
-        fn death_record(&self, _: &Token, _: &str) -> Result<DeathRecordDetail, ApiError> {
-            Err(ApiError::Network)
-        }
-        fn decide_death(
-            &self,
-            _: &Token,
-            _: &str,
-            _: &DecisionRequest,
-        ) -> Result<DecisionResult, ApiError> {
-            Err(ApiError::Network)
-        }
-        fn upload_bytes(&self, _: &Token, _: &str) -> Result<Vec<u8>, ApiError> {
-            Err(ApiError::Network)
+    /// Two pages for `submitted` and one item `resubmitted`, as the server pages them (the
+    /// pages themselves are the real server's in the reviewer UI test).
+    fn page(status: &str, page: u32) -> ReviewQueue {
+        let items = match (status, page) {
+            ("submitted", 1) => vec![item("a", "2026-02-01T01:00:00Z", "submission")],
+            ("submitted", 2) => vec![item("c", "2026-02-01T03:00:00Z", "death")],
+            ("resubmitted", 1) => {
+                vec![item(
+                    "b",
+                    "2026-02-01T10:00:00+08:00",
+                    "assisted_submission",
+                )]
+            }
+            // Listed again under another status: shown once.
+            ("special_check_pending", 1) => {
+                vec![item("a", "2026-02-01T01:00:00Z", "submission")]
+            }
+            _ => vec![],
+        };
+        let total = match status {
+            "submitted" => 2,
+            _ => 1,
+        };
+        ReviewQueue {
+            items,
+            page,
+            per_page: 1,
+            total,
         }
     }
 
     #[test]
     fn the_pending_tab_reads_every_status_and_page_oldest_first() {
-        let api = PagedQueue {
-            calls: Mutex::new(Vec::new()),
-        };
-        let token = Token::new("t".to_owned());
-        let rows = load_queue(&api, &token, Filter::Pending, &tz()).unwrap();
+        let mut calls = Vec::new();
+        let rows = read_queue(Filter::Pending, &tz(), |status, p| {
+            calls.push((status.to_owned(), p));
+            Ok(page(status, p))
+        })
+        .unwrap();
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c"], "sorted by time across offsets");
         assert_eq!(rows[1].kind_label, "工作人员代办");
         assert_eq!(rows[0].submitted_at, "2026-02-01 09:00");
         assert_eq!(rows[0].district_name, "北京市东城区");
-        let calls = api.calls.lock().unwrap().clone();
         assert_eq!(
             calls,
             [
@@ -1020,15 +1006,23 @@ mod tests {
                 ("special_check_pending".to_owned(), 1),
             ]
         );
-        // Nothing is sent for a rejection without a reason.
+    }
+
+    #[test]
+    fn a_rejection_without_a_reason_and_a_rejected_death_send_nothing() {
+        // No server listens here: any request would fail as `Network`.
+        let api = HttpClient::new("http://127.0.0.1:9").unwrap();
+        let token = Token::new("t".to_owned());
         let out = decide(&api, &token, DetailKind::Submission, "a", false, "", "");
         assert_eq!(
             out,
             DecideOutcome::ReasonError("请选择或填写不通过原因".into())
         );
         let out = decide(&api, &token, DetailKind::Death, "c", false, "x", "");
-        assert!(matches!(out, DecideOutcome::Failed(_)));
-        assert_eq!(api.calls.lock().unwrap().len(), 4);
+        assert!(
+            matches!(&out, DecideOutcome::Failed(m) if !m.contains("网络")),
+            "refused on the tablet, not sent: {out:?}"
+        );
     }
 
     #[test]

@@ -292,12 +292,12 @@ impl Ui {
         let today = self.today();
         let home = self.window.global::<HomePage>();
         let has_draft = self.has_draft(&profile.id, today.year());
-        let view = home_view(profile, has_draft, today);
+        let current = self.state.borrow().current.clone();
+        let view = home_view(profile, has_draft, today, current.as_ref());
         home.set_greeting(view.greeting.into());
         home.set_title(view.title.into());
         home.set_deadline(view.deadline.into());
         home.set_consequence(view.consequence.into());
-        let current = self.state.borrow().current.clone();
         let queued = self.queued().is_some();
         let status = current.as_ref().map(|c| c.status.as_str()).unwrap_or("");
         let editable = matches!(status, "not_started" | "draft" | "rejected");
@@ -530,7 +530,7 @@ impl Ui {
         let ui = self.handle_weak();
         let (u, y) = (user.clone(), year);
         self.runner().run(
-            move || SubmissionQueue::new(&store).send(api.as_ref(), &session.token, &u, y),
+            move || SubmissionQueue::new(&store).send(&api, &session.token, &u, y),
             move |outcome| {
                 if let Some(ui) = ui.upgrade() {
                     ui.queue_outcome(outcome, &user, year);

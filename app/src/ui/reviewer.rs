@@ -162,7 +162,7 @@ impl Ui {
         let api = self.api();
         let ui = self.handle_weak();
         self.runner().run(
-            move || ctl::load_queue(api.as_ref(), &session.token, filter, &local_offset()),
+            move || ctl::load_queue(&api, &session.token, filter, &local_offset()),
             move |result| {
                 let Some(ui) = ui.upgrade() else { return };
                 let page = ui.window.global::<ReviewerPage>();
@@ -198,7 +198,7 @@ impl Ui {
         self.runner().run(
             move || {
                 let token = &session.token;
-                let detail = ctl::open(api.as_ref(), token, kind, &id, &local_offset())?;
+                let detail = ctl::open(&api, token, kind, &id, &local_offset())?;
                 let fetch = |upload: &str, max: u32| -> Option<RgbaImage> {
                     if upload.is_empty() {
                         return None;
@@ -358,17 +358,7 @@ impl Ui {
         let ui = self.handle_weak();
         let again = id.clone();
         self.runner().run(
-            move || {
-                ctl::decide(
-                    api.as_ref(),
-                    &session.token,
-                    kind,
-                    &id,
-                    approve,
-                    &chosen,
-                    &written,
-                )
-            },
+            move || ctl::decide(&api, &session.token, kind, &id, approve, &chosen, &written),
             move |outcome| {
                 let Some(ui) = ui.upgrade() else { return };
                 let page = ui.window.global::<ReviewerPage>();

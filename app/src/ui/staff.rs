@@ -296,9 +296,7 @@ impl Ui {
     /// the UI with the staff page no longer busy. Nothing without a store or a session.
     fn staff_job<T: Send + 'static>(
         &self,
-        job: impl FnOnce(&StaffStore, &dyn crate::api::AccountsApi, &crate::api::Token) -> T
-            + Send
-            + 'static,
+        job: impl FnOnce(&StaffStore, &crate::api::HttpClient, &crate::api::Token) -> T + Send + 'static,
         done: impl FnOnce(&Ui, T) + 'static,
     ) {
         let (Some(store), Some(session)) = (self.staff_store(), self.session()) else {
@@ -308,7 +306,7 @@ impl Ui {
         let ui = self.handle_weak();
         self.window.global::<StaffPage>().set_busy(true);
         self.runner().run(
-            move || job(&store, api.as_ref(), &session.token),
+            move || job(&store, &api, &session.token),
             move |result| {
                 let Some(ui) = ui.upgrade() else { return };
                 ui.window.global::<StaffPage>().set_busy(false);

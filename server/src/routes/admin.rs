@@ -1,5 +1,6 @@
-//! Administration (admins only): the audit log, the yearly review windows per category, and the
-//! benefits office's payment-status export.
+//! Administration (admins only): the audit log, the yearly review windows per category, the
+//! benefits office's payment-status export, which districts staff and reviewers work on, and
+//! undoing a mistaken death record.
 
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -7,13 +8,18 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use shared::api::accounts::{AuditEntry, Role};
+use shared::api::staff::{DeathUndone, SetDistricts, StaffDistricts, UndoDeathRequest};
 use shared::category::Category;
+use shared::lifecycle::{Actor, EventKind, Reason, ReviewEvent, TransitionError};
+use shared::UserError;
 
 use crate::clock::rfc3339;
 use crate::domain::Fields;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, AuthUser};
+use crate::reviews::{parse_status, status_json, PersonReview};
 use crate::state::AppState;
+use crate::yearly::ThisYear;
 
 #[derive(Debug, Deserialize)]
 pub struct AuditQuery {
@@ -170,4 +176,126 @@ pub async fn payment_status_csv(
         body,
     )
         .into_response())
+}
+
+/// `POST /api/v1/admin/people/{id}/death/undo` `{reason}` → 200: withdraws a mistaken death
+/// record (administrators only; the reason is required). The review returns to the status it
+/// had before; the record is kept, marked undone with the reason. Audited.
+pub async fn undo_death(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<UndoDeathRequest>,
+) -> ApiResult<Json<DeathUndone>> {
+    user.require(&[Role::Admin])?;
+    let reason = Reason::parse(&req.reason)
+        .map_err(|e| ApiError::field("reason", e.code(), &e.message()))?;
+    let year = ThisYear::now(&st).await?;
+    let row = st
+        .store
+        .staff_person(None, &id, i64::from(year.year))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let v = PersonReview::of(row, &year)?;
+    let stored = parse_status(Some(&v.stored_json))?;
+    let next = stored
+        .apply_as(
+            Actor::Admin,
+            ReviewEvent::UndoDeath {
+                by: Actor::Admin,
+                reason: reason.clone(),
+            },
+        )
+        .map_err(ApiError::Transition)?;
+    let (record_id, _) = st
+        .store
+        .live_death_record(&v.row.person_id, i64::from(year.year))
+        .await?
+        .ok_or_else(|| ApiError::internal("deceased without a death record"))?;
+    let done = st
+        .store
+        .undo_death(
+            &v.row.person_id,
+            i64::from(year.year),
+            &record_id,
+            &v.stored_json,
+            &status_json(&next)?,
+            &user.user_id,
+            reason.as_str(),
+            st.clock.unix(),
+        )
+        .await?;
+    if !done {
+        return Err(ApiError::Transition(TransitionError::Illegal {
+            from: stored.kind(),
+            event: EventKind::UndoDeath,
+        }));
+    }
+    super::audit(
+        &st,
+        "death_undone",
+        &user,
+        serde_json::json!({"person_id": v.row.person_id, "death_record_id": record_id}),
+    )
+    .await?;
+    Ok(Json(DeathUndone {
+        person_id: v.row.person_id,
+        death_record_id: record_id,
+        status: next.kind().as_str().to_owned(),
+    }))
+}
+
+/// `PUT /api/v1/admin/staff/{user_id}/districts` `{districts}` → 200: which districts' people a
+/// staff member (or reviewer) works on (administrators only; audited as `staff_districts_set`
+/// with the districts before and after). An empty list unassigns everyone.
+pub async fn set_districts(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path(target): Path<String>,
+    ApiJson(req): ApiJson<SetDistricts>,
+) -> ApiResult<Json<StaffDistricts>> {
+    user.require(&[Role::Admin])?;
+    let (role, _) = if target.len() > 64 {
+        None
+    } else {
+        st.store.user_role_name(&target).await?
+    }
+    .ok_or(ApiError::NotFound)?;
+    let mut fields = Fields::new();
+    if role != Role::Staff.as_str() && role != Role::Reviewer.as_str() {
+        fields.push("user_id", "not_staff", "只能为工作人员或审核人员分配地区");
+    }
+    const MAX_DISTRICTS: usize = 100;
+    if req.districts.len() > MAX_DISTRICTS {
+        fields.push("districts", "too_many_districts", "一次最多分配100个地区");
+    }
+    let mut districts = Vec::new();
+    for (i, d) in req.districts.iter().enumerate().take(MAX_DISTRICTS) {
+        if let Some(code) = fields.take(
+            &format!("districts[{i}]"),
+            shared::region::RegionCode::parse(d),
+        ) {
+            let code = code.as_str().to_owned();
+            if !districts.contains(&code) {
+                districts.push(code);
+            }
+        }
+    }
+    fields.finish()?;
+    districts.sort();
+    let before = st.store.user_districts(&target).await?;
+    st.store
+        .set_user_districts(
+            &target,
+            &districts,
+            &user.user_id,
+            &serde_json::json!({"target_user_id": target, "before": before, "after": districts}),
+            st.clock.unix(),
+        )
+        .await?;
+    Ok(Json(StaffDistricts {
+        user_id: target,
+        role,
+        districts,
+    }))
 }

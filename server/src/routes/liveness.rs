@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{Datelike, TimeZone};
+use chrono::Datelike;
 use serde::Deserialize;
 use shared::api::accounts::Role;
 use shared::api::problem::Problem;
@@ -33,13 +33,6 @@ use crate::tokens;
 /// The reason code of a failed 1:1 comparison (not a `FailReason`: the liveness itself passed).
 pub const FACE_MISMATCH: &str = "face_mismatch";
 const FACE_MISMATCH_ZH: &str = "人脸比对不通过,请本人重新核验";
-
-/// Start of `year` in China (UTC+8), as unix seconds.
-pub fn year_start_unix(year: i32) -> i64 {
-    chrono::FixedOffset::east_opt(8 * 3600)
-        .and_then(|tz| tz.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single())
-        .map_or(0, |t| t.timestamp())
-}
 
 fn problem(status: StatusCode, code: &str, message: &str) -> Response {
     problem_response(status, &Problem::new(status.as_u16(), code, message))
@@ -153,7 +146,7 @@ pub async fn evidence(
     // Staff send the evidence of a challenge they issued FOR a person of their districts (an
     // assisted review, issue 8): the face is compared with THAT person's reference photo.
     let person_id = match user.role {
-        Role::Staff => super::staff::challenge_person(&st, &user, id.as_str()).await?,
+        Role::Staff => crate::challenges::staff_challenge_person(&st, &user, id.as_str()).await?,
         _ => {
             st.store
                 .review_person(&user.user_id)
@@ -520,12 +513,7 @@ async fn reference_for(st: &AppState, person_id: &str) -> ApiResult<Option<model
     let bytes = tokio::fs::read(&path)
         .await
         .map_err(|e| ApiError::internal(format!("roster reference photo: {e}")))?;
-    let face = st
-        .recheck
-        .pool
-        .run(move |m| recheck::reference_embedding(m, &bytes))
-        .await
-        .map_err(ApiError::internal)?;
+    let face = crate::reference_photos::face_of(st, bytes).await?;
     let ReferenceFace::Face(embedding) = face else {
         tracing::warn!("a roster reference photo has no single usable face");
         return Ok(None);
@@ -667,7 +655,7 @@ pub async fn set_reference_photo(
     let (Some(blob_key), true) = (blob_key, errors.is_empty()) else {
         return Err(ApiError::Invalid(errors));
     };
-    let embedding = reference_embedding_text(&st, &blob_key).await?;
+    let embedding = crate::reference_photos::embedding_text(&st, &blob_key).await?;
     let now = st.clock.unix();
     let photo_id = tokens::new_id();
     st.store
@@ -698,46 +686,4 @@ pub async fn set_reference_photo(
         "reference_photo_id": photo_id,
         "person_id": person_id,
     })))
-}
-
-/// The embedding (as stored, [`recheck::embedding_to_text`]) of the one clear face in the
-/// uploaded reference photo `blob_key`; 422 on field `upload_id` when there is no face or more
-/// than one. Shared by the administrators' and the staff's reference-photo routes.
-pub(crate) async fn reference_embedding_text(st: &AppState, blob_key: &str) -> ApiResult<String> {
-    let blobs = st.blobs.clone();
-    let key = blob_key.to_owned();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&key))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::internal(format!("blob store: {e}")))?;
-    let face = st
-        .recheck
-        .pool
-        .run(move |m| recheck::reference_embedding(m, &bytes))
-        .await
-        .map_err(ApiError::internal)?;
-    match face {
-        ReferenceFace::Face(e) => Ok(recheck::embedding_to_text(&e)),
-        ReferenceFace::NoFace => Err(ApiError::field(
-            "upload_id",
-            "reference_no_face",
-            "照片中未检测到清晰的人脸,请正面免冠重新拍摄",
-        )),
-        ReferenceFace::MultipleFaces => Err(ApiError::field(
-            "upload_id",
-            "reference_multiple_faces",
-            "照片中有多张人脸,请单人正面重新拍摄",
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn year_starts_at_midnight_beijing_time() {
-        // 2025-01-01 00:00 +08:00 = 2024-12-31 16:00 UTC.
-        assert_eq!(year_start_unix(2025), 1_735_660_800);
-    }
 }

@@ -10,7 +10,8 @@ pub mod reviewer;
 pub mod staff;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
-use axum::http::{header, HeaderValue, Request};
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter};
 use axum::{Json, Router};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -18,6 +19,29 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+
+/// 201 with a JSON body already serialised (a stored answer of an idempotent write).
+fn created_json(body: String) -> Response {
+    (
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+/// Appends `event` by the caller to the audit log (ids only, never personal data).
+async fn audit(
+    st: &AppState,
+    event: &str,
+    user: &crate::extract::AuthUser,
+    detail: serde_json::Value,
+) -> ApiResult<()> {
+    st.store
+        .audit(event, Some(&user.user_id), &detail, st.clock.unix())
+        .await?;
+    Ok(())
+}
 
 /// Largest JSON body the account endpoints accept.
 pub const JSON_BODY_LIMIT: usize = 16 * 1024;
@@ -122,7 +146,7 @@ pub fn routes(demo: bool) -> Routes {
             "post",
             "/api/v1/uploads",
             review::upload,
-            review::UPLOAD_BODY_LIMIT,
+            crate::uploads::UPLOAD_BODY_LIMIT,
         )
         .add("get", "/api/v1/uploads/{id}", review::get_upload)
         .add("post", "/api/v1/liveness/challenges", review::new_challenge)
@@ -149,66 +173,70 @@ pub fn routes(demo: bool) -> Routes {
             reviewer::decide,
         )
         // Staff on tablets, their records in the reviewer's queue, and their administration.
-        .add("get", "/api/v1/staff/people", staff::people)
-        .add("get", "/api/v1/staff/people/{id}", staff::person)
+        .add("get", "/api/v1/staff/people", staff::people::people)
+        .add("get", "/api/v1/staff/people/{id}", staff::people::person)
         .add_with_body_limit(
             "post",
             "/api/v1/staff/people/{id}/uploads",
-            staff::upload,
-            review::UPLOAD_BODY_LIMIT,
+            staff::photos::upload,
+            crate::uploads::UPLOAD_BODY_LIMIT,
         )
         .add(
             "post",
             "/api/v1/staff/people/{id}/liveness/challenges",
-            staff::new_challenge,
+            staff::assisted::new_challenge,
         )
         .add(
             "post",
             "/api/v1/staff/people/{id}/submissions",
-            staff::submit,
+            staff::assisted::submit,
         )
         .add(
             "post",
             "/api/v1/staff/people/{id}/confirmations",
-            staff::confirm,
+            staff::confirmations::confirm,
         )
         .add(
             "post",
             "/api/v1/staff/people/{id}/death",
-            staff::record_death,
+            staff::deaths::record_death,
         )
         .add(
             "post",
             "/api/v1/staff/people/{id}/reference-photo",
-            staff::reference_photo,
+            staff::reference_photo::reference_photo,
         )
-        .add("get", "/api/v1/staff/summary", staff::summary)
-        .add("get", "/api/v1/staff/summary.csv", staff::summary_export)
+        .add("get", "/api/v1/staff/summary", staff::summary::summary)
+        .add(
+            "get",
+            "/api/v1/staff/summary.csv",
+            staff::summary::summary_export,
+        )
         .add(
             "get",
             "/api/v1/confirmations/{id}",
-            staff::confirmation_detail,
+            reviewer::confirmation_detail,
         )
         .add(
             "post",
             "/api/v1/confirmations/{id}/decision",
-            staff::decide_confirmation,
+            reviewer::decide_confirmation,
         )
-        .add("get", "/api/v1/death-records/{id}", staff::death_detail)
+        .add("get", "/api/v1/death-records/{id}", reviewer::death_detail)
         .add(
             "post",
             "/api/v1/death-records/{id}/decision",
-            staff::decide_death,
+            reviewer::decide_death,
         )
         .add(
             "post",
             "/api/v1/admin/people/{id}/death/undo",
-            staff::undo_death,
+            admin::undo_death,
         )
         .add(
             "put",
             "/api/v1/admin/staff/{user_id}/districts",
-            staff::set_districts,
+            admin::set_districts,
         );
     if demo {
         r = r.add("get", "/api/v1/dev/sms-outbox", dev::sms_outbox).add(

@@ -5,45 +5,30 @@
 //! machine (`shared::lifecycle`), the category's window and consequences (`shared::category`) and
 //! the challenge (`shared::liveness`). Only veterans in the roster have a review.
 
-use std::io::Cursor;
-
-use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{Datelike, NaiveDate};
-use serde::Deserialize;
 use shared::api::accounts::Role;
 use shared::api::review::{
-    ChallengeIssued, CurrentReview, SaveDraftRequest, SubmissionAccepted, SubmissionRequest,
-    UploadCreated, UploadKind, SUBMITTED_MESSAGE,
+    ChallengeIssued, CurrentReview, SaveDraftRequest, SubmissionRequest, UploadCreated, UploadKind,
 };
 use shared::category::{Category, ReviewWindow};
 use shared::form::ReviewFormDraft;
 use shared::lifecycle::{self, ReviewEvent, ReviewStatus};
-use shared::liveness::{Action, Challenge, ChallengeId};
 use shared::FieldError;
 
-use crate::clock::rfc3339;
+use super::created_json;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, AuthUser};
+use crate::extract::{idempotency_key, ApiJson, AuthUser};
+use crate::reviews::{
+    check_submission_form, parse_status, prefill, status_json, submission_answer,
+};
 use crate::state::AppState;
-use crate::store::{NewChallenge, NewSubmission, NewUpload, ReviewPerson, SubmitOutcome};
-use crate::tokens;
+use crate::store::{NewSubmission, NewUpload, ReviewPerson, SubmitOutcome};
 use crate::yearly::effective_status;
-
-/// Largest image accepted by `POST /api/v1/uploads` (the file part), in bytes.
-pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
-/// The upload route's body limit: the image plus room for the multipart framing and `kind`.
-pub const UPLOAD_BODY_LIMIT: usize = MAX_UPLOAD_BYTES + 16 * 1024;
-/// A liveness check counts for a submission this long after it passed (seconds).
-pub const LIVENESS_VALID_SECS: i64 = 30 * 60;
-/// Longest `Idempotency-Key` accepted.
-const MAX_IDEMPOTENCY_KEY: usize = 128;
-
-/// Image decodes/re-encodes running at once (each may allocate up to 256 MiB, and is CPU-bound).
-static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// The caller's review context for this year.
 struct Context {
@@ -76,41 +61,6 @@ async fn context(st: &AppState, user: &AuthUser) -> ApiResult<Context> {
     })
 }
 
-fn parse_status(json: &str) -> ApiResult<ReviewStatus> {
-    serde_json::from_str(json).map_err(|e| ApiError::internal(format!("stored status: {e}")))
-}
-
-fn status_json(status: &ReviewStatus) -> ApiResult<String> {
-    serde_json::to_string(status).map_err(ApiError::internal)
-}
-
-/// Last year's accepted form as stored in the roster (`{"year", "status", "form"}`).
-#[derive(Deserialize)]
-struct LastReview {
-    form: ReviewFormDraft,
-}
-
-/// Next year's starting draft from last year's accepted review, without the liveness
-/// reference (earned again every year). `None` if there is none or it cannot be read.
-fn prefill(last_review: Option<&str>, today: NaiveDate) -> Option<ReviewFormDraft> {
-    let last: LastReview = match serde_json::from_str(last_review?) {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::warn!(error = %e, "unreadable last review in the roster");
-            return None;
-        }
-    };
-    match last.form.validate(today) {
-        Ok(form) => Some(form.prefill_next_year()),
-        // Still a useful start (e.g. a reference that is no longer accepted): send the draft.
-        Err(_) => {
-            let mut draft = last.form;
-            draft.verification = Default::default();
-            Some(draft)
-        }
-    }
-}
-
 /// `GET /api/v1/reviews/current`: this year's review of the caller.
 pub async fn current(State(st): State<AppState>, user: AuthUser) -> ApiResult<Json<CurrentReview>> {
     let ctx = context(&st, &user).await?;
@@ -118,10 +68,7 @@ pub async fn current(State(st): State<AppState>, user: AuthUser) -> ApiResult<Js
         .store
         .review(&ctx.person.person_id, i64::from(ctx.year))
         .await?;
-    let stored = match &row {
-        Some(r) => parse_status(&r.status)?,
-        None => ReviewStatus::NotStarted,
-    };
+    let stored = parse_status(row.as_ref().map(|r| r.status.as_str()))?;
     let status = effective_status(&stored, &ctx.window, ctx.today);
     let draft = row
         .and_then(|r| r.draft)
@@ -161,10 +108,7 @@ pub async fn save_draft(
     // Compare-and-set on the status: retried if a concurrent request changed it in between.
     for _ in 0..3 {
         let row = st.store.review(&ctx.person.person_id, year).await?;
-        let stored = match &row {
-            Some(r) => parse_status(&r.status)?,
-            None => ReviewStatus::NotStarted,
-        };
+        let stored = parse_status(row.as_ref().map(|r| r.status.as_str()))?;
         let next = effective_status(&stored, &ctx.window, ctx.today)
             .apply_as(lifecycle::Actor::Veteran, ReviewEvent::SaveDraft)
             .map_err(ApiError::Transition)?;
@@ -195,70 +139,8 @@ pub async fn new_challenge(
     user: AuthUser,
 ) -> ApiResult<(StatusCode, Json<ChallengeIssued>)> {
     context(&st, &user).await?;
-    let challenge = Challenge::issue(&mut rand::rngs::OsRng, &st.liveness_actions, st.clock.now());
-    let actions: Vec<Action> = challenge.actions().iter().collect();
-    let actions_json = serde_json::to_string(&actions).map_err(ApiError::internal)?;
-    let expires_at = challenge.expires_at().timestamp();
-    st.store
-        .insert_challenge(&NewChallenge {
-            id: challenge.id().as_str(),
-            user_id: &user.user_id,
-            nonce: challenge.nonce().as_str(),
-            actions: &actions_json,
-            issued_at: challenge.issued_at().timestamp(),
-            expires_at,
-        })
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ChallengeIssued {
-            challenge_id: challenge.id().as_str().to_owned(),
-            nonce: challenge.nonce().as_str().to_owned(),
-            actions,
-            expires_at: rfc3339(expires_at),
-        }),
-    ))
-}
-
-fn multipart_error(e: MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::UploadTooLarge
-    } else {
-        ApiError::BadRequest
-    }
-}
-
-/// Decodes `bytes` as a JPEG or PNG (by content, not name) and encodes it again, which drops
-/// every metadata block (EXIF, GPS, comments). Returns the new bytes, extension and media type.
-pub fn reencode(bytes: &[u8]) -> Result<(Vec<u8>, &'static str, &'static str), ApiError> {
-    use image::ImageFormat;
-    let format = image::guess_format(bytes).map_err(|_| ApiError::UnsupportedMedia)?;
-    if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png) {
-        return Err(ApiError::UnsupportedMedia);
-    }
-    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
-    // A small file can claim huge dimensions: cap what decoding may allocate.
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(8192);
-    limits.max_image_height = Some(8192);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    reader.limits(limits);
-    let img = reader.decode().map_err(|_| ApiError::UnsupportedMedia)?;
-    let mut out = Vec::new();
-    match format {
-        ImageFormat::Png => {
-            img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-                .map_err(ApiError::internal)?;
-            Ok((out, "png", "image/png"))
-        }
-        _ => {
-            let rgb = img.to_rgb8();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
-                .encode_image(&rgb)
-                .map_err(ApiError::internal)?;
-            Ok((out, "jpg", "image/jpeg"))
-        }
-    }
+    let issued = crate::challenges::issue(&st, &user.user_id, None).await?;
+    Ok((StatusCode::CREATED, Json(issued)))
 }
 
 /// `POST /api/v1/uploads` (multipart: `kind`, `file`) → 201 `{upload_id}`. JPEG or PNG only,
@@ -274,45 +156,12 @@ pub async fn upload(
     if !takes_reference_photos {
         context(&st, &user).await?;
     }
-    let mut multipart = multipart.map_err(|_| ApiError::UnsupportedMediaType)?;
-    let mut kind: Option<Result<UploadKind, ()>> = None;
-    let mut file = None;
-    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
-        match field.name() {
-            Some("kind") => {
-                let text = field.text().await.map_err(multipart_error)?;
-                kind = Some(UploadKind::parse(text.trim()).ok_or(()));
-            }
-            Some("file") => {
-                let bytes = field.bytes().await.map_err(multipart_error)?;
-                if bytes.len() > MAX_UPLOAD_BYTES {
-                    return Err(ApiError::UploadTooLarge);
-                }
-                file = Some(bytes);
-            }
-            // Unknown parts are skipped (read and dropped, within the body limit).
-            _ => {}
-        }
-    }
-    let mut errors = Vec::new();
-    let kind = match kind {
-        Some(Ok(k)) => Some(k),
-        Some(Err(())) => {
-            errors.push(FieldError::new(
-                "kind",
-                "upload_kind_invalid",
-                "图片类型应为身份证人像面、身份证国徽面、读报照片或人脸识别画面之一",
-            ));
-            None
-        }
-        None => {
-            errors.push(FieldError::new("kind", "required", "请选择图片类型"));
-            None
-        }
-    };
-    if file.is_none() {
-        errors.push(FieldError::new("file", "required", "请选择要上传的图片"));
-    }
+    let parts = crate::uploads::read_parts(multipart).await?;
+    let kind = parts.kind.as_deref().and_then(UploadKind::parse);
+    let mut errors = parts.missing_errors(
+        kind.is_some(),
+        "身份证人像面、身份证国徽面、读报照片或人脸识别画面",
+    );
     match kind {
         // Staff and admins have no review of their own: reference photos only.
         Some(k) if takes_reference_photos && k != UploadKind::ReferencePhoto => {
@@ -327,40 +176,29 @@ pub async fn upload(
         }
         _ => {}
     }
-    let (Some(kind), Some(file), true) = (kind, file, errors.is_empty()) else {
+    let (Some(kind), Some(file), true) = (kind, parts.file, errors.is_empty()) else {
         return Err(ApiError::Invalid(errors));
     };
-    // Decoding may take up to 256 MiB and a core: at most two at once; the rest wait their turn.
-    let permit = DECODES.acquire().await.map_err(ApiError::internal)?;
-    let (bytes, ext, content_type) = tokio::task::spawn_blocking(move || reencode(&file))
-        .await
-        .map_err(ApiError::internal)??;
-    drop(permit);
-    let upload_id = tokens::new_id();
-    let blob_key = format!("{upload_id}.{ext}");
-    let blobs = st.blobs.clone();
-    let size = bytes.len() as i64;
-    {
-        let key = blob_key.clone();
-        tokio::task::spawn_blocking(move || blobs.put(&key, &bytes))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|e| ApiError::internal(format!("blob store: {e}")))?;
-    }
+    let image = crate::uploads::store_image(&st, file).await?;
     st.store
         .insert_upload(
             &NewUpload {
-                id: &upload_id,
+                id: &image.upload_id,
                 user_id: &user.user_id,
                 kind: kind.as_str(),
-                blob_key: &blob_key,
-                content_type,
-                size,
+                blob_key: &image.blob_key,
+                content_type: image.content_type,
+                size: image.size,
             },
             st.clock.unix(),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(UploadCreated { upload_id })))
+    Ok((
+        StatusCode::CREATED,
+        Json(UploadCreated {
+            upload_id: image.upload_id,
+        }),
+    ))
 }
 
 /// `GET /api/v1/uploads/{id}`: the stored (re-encoded) image, to its owner and to reviewers of
@@ -407,33 +245,13 @@ pub async fn get_upload(
     if !allowed {
         return Err(ApiError::NotFound);
     }
-    let blobs = st.blobs.clone();
-    let key = row.blob_key.clone();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&key))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::internal(format!("blob store: {e}")))?;
+    let bytes = crate::uploads::read_blob(&st, &row.blob_key).await?;
     let content_type = if row.content_type == "image/png" {
         "image/png"
     } else {
         "image/jpeg"
     };
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
-}
-
-/// The `Idempotency-Key` header: 1–128 visible ASCII characters.
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
-    headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| {
-            !k.is_empty()
-                && k.len() <= MAX_IDEMPOTENCY_KEY
-                && k.bytes().all(|b| b.is_ascii_graphic())
-        })
-        .map(str::to_owned)
-        .ok_or(ApiError::IdempotencyKeyMissing)
 }
 
 /// Whether `upload_id` names an upload of the caller of `kind`. Another person's upload and a
@@ -459,71 +277,6 @@ async fn check_upload(
             "图片不存在或已失效,请重新上传",
         )),
     })
-}
-
-/// The liveness rule of a submission, in one place: `challenge_id` must be a challenge of the
-/// caller whose evidence passed the server's re-check (`passed_at`) within the last 30 minutes,
-/// and not used by another submission. `None` when it holds.
-async fn check_challenge(
-    st: &AppState,
-    user_id: &str,
-    challenge_id: &str,
-) -> ApiResult<Option<FieldError>> {
-    let not_found = || Some(challenge_not_found());
-    let Ok(id) = ChallengeId::parse(challenge_id) else {
-        return Ok(not_found());
-    };
-    let Some(c) = st.store.challenge(id.as_str()).await? else {
-        return Ok(not_found());
-    };
-    if c.user_id != user_id {
-        return Ok(not_found());
-    }
-    Ok(challenge_unusable(
-        c.passed_at,
-        c.submitted_at,
-        st.clock.unix(),
-    ))
-}
-
-const CHALLENGE_FIELD: &str = "liveness_challenge_id";
-
-/// The challenge named by a submission does not exist or is not the caller's (the same answer
-/// for both: never reveal someone else's challenge).
-pub(crate) fn challenge_not_found() -> FieldError {
-    FieldError::new(
-        CHALLENGE_FIELD,
-        "challenge_not_found",
-        "身份核验记录不存在,请重新进行人脸识别",
-    )
-}
-
-/// Why a found challenge cannot back a submission at `now`: not passed, passed more than 30
-/// minutes ago, or already used. `None` when it can. Shared by the veteran's and the staff's
-/// submissions.
-pub(crate) fn challenge_unusable(
-    passed_at: Option<i64>,
-    submitted_at: Option<i64>,
-    now: i64,
-) -> Option<FieldError> {
-    match passed_at {
-        None => Some(FieldError::new(
-            CHALLENGE_FIELD,
-            "liveness_not_passed",
-            "人脸识别未通过,请重新进行人脸识别",
-        )),
-        Some(at) if now - at > LIVENESS_VALID_SECS => Some(FieldError::new(
-            CHALLENGE_FIELD,
-            "liveness_stale",
-            "人脸识别已超过30分钟,请重新进行人脸识别",
-        )),
-        Some(_) if submitted_at.is_some() => Some(FieldError::new(
-            CHALLENGE_FIELD,
-            "challenge_used",
-            "该次人脸识别已用于提交,请重新进行人脸识别",
-        )),
-        Some(_) => None,
-    }
 }
 
 /// A submission through the special-population check (特殊人群核验).
@@ -574,10 +327,7 @@ async fn special_population(
     };
     let challenge_id = st
         .store
-        .latest_face_mismatch_challenge(
-            &user.user_id,
-            crate::routes::liveness::year_start_unix(ctx.year),
-        )
+        .latest_face_mismatch_challenge(&user.user_id, crate::clock::year_start_unix(ctx.year))
         .await?;
     match refused {
         Some(e) => {
@@ -595,15 +345,6 @@ async fn special_population(
         challenge_id,
         failures,
     }))
-}
-
-fn created_json(body: String) -> Response {
-    (
-        StatusCode::CREATED,
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response()
 }
 
 /// `POST /api/v1/reviews/current/submissions` (header `Idempotency-Key`) → 201
@@ -653,34 +394,15 @@ async fn submit_once(
         None => Some(req.liveness_challenge_id.clone()),
     };
     draft.verification.liveness_challenge_id = challenge_id.clone();
-    let form = match draft.validate(ctx.today) {
-        Ok(form) => {
-            if let Err(e) = form.check_submittable() {
-                // On the special path a missing challenge is already explained.
-                errors.extend(e.into_iter().filter(|_| special.is_none()));
-            }
-            // The form is the caller's own: the person the roster holds for this account.
-            if form.basic().name.as_str() != ctx.person.name {
-                errors.push(FieldError::new(
-                    "basic.name",
-                    "name_mismatch",
-                    "姓名与建档立卡信息不一致",
-                ));
-            }
-            if form.basic().id_number.as_str() != ctx.person.id_number {
-                errors.push(FieldError::new(
-                    "basic.id_number",
-                    "id_number_mismatch",
-                    "身份证号与本人账号不一致",
-                ));
-            }
-            Some(form)
-        }
-        Err(e) => {
-            errors.extend(e);
-            None
-        }
-    };
+    // On the special path a missing challenge is already explained.
+    let form = check_submission_form(
+        &draft,
+        ctx.today,
+        &ctx.person.name,
+        &ctx.person.id_number,
+        special.is_none(),
+        &mut errors,
+    );
     let uploads = [
         ("id_front_upload", &req.id_front_upload, UploadKind::IdFront),
         ("id_back_upload", &req.id_back_upload, UploadKind::IdBack),
@@ -689,7 +411,15 @@ async fn submit_once(
         errors.extend(check_upload(st, &user.user_id, field, id, kind).await?);
     }
     if special.is_none() {
-        errors.extend(check_challenge(st, &user.user_id, &req.liveness_challenge_id).await?);
+        errors.extend(
+            crate::challenges::check_for_submission(
+                st,
+                &user.user_id,
+                None,
+                &req.liveness_challenge_id,
+            )
+            .await?,
+        );
     }
     let Some(form) = form.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Invalid(errors));
@@ -702,7 +432,7 @@ async fn submit_once(
         Some(row) => row.status,
         None => status_json(&ReviewStatus::NotStarted)?,
     };
-    let stored = parse_status(&old_status)?;
+    let stored = parse_status(Some(&old_status))?;
     let current = effective_status(&stored, &ctx.window, ctx.today);
     let event = match &special {
         Some(s) => ReviewEvent::SubmitSpecialPopulation {
@@ -715,13 +445,7 @@ async fn submit_once(
         .apply_as(lifecycle::Actor::Veteran, event)
         .map_err(ApiError::Transition)?;
     let challenge_id = challenge_id.unwrap_or_default();
-    let submission_id = tokens::new_id();
-    let answer = serde_json::to_string(&SubmissionAccepted {
-        submission_id: submission_id.clone(),
-        status: next.kind().as_str().to_owned(),
-        message: SUBMITTED_MESSAGE.to_owned(),
-    })
-    .map_err(ApiError::internal)?;
+    let (submission_id, answer) = submission_answer(&next)?;
     let form_json = serde_json::to_string(&form.to_draft()).map_err(ApiError::internal)?;
     let outcome = st
         .store
@@ -757,51 +481,6 @@ async fn submit_once(
                 event: lifecycle::EventKind::Submit,
             }))
         }
-        SubmitOutcome::ChallengeUsed => Err(ApiError::field(
-            "liveness_challenge_id",
-            "challenge_used",
-            "该次人脸识别已用于提交,请重新进行人脸识别",
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deadline_makes_unsubmitted_reviews_overdue_only() {
-        let window = Category::EntitledGroup.default_window(2025).unwrap();
-        let inside = NaiveDate::from_ymd_opt(2025, 2, 1).unwrap();
-        let after = NaiveDate::from_ymd_opt(2025, 4, 1).unwrap();
-        assert_eq!(
-            effective_status(&ReviewStatus::Draft, &window, inside),
-            ReviewStatus::Draft
-        );
-        assert_eq!(
-            effective_status(&ReviewStatus::Draft, &window, after),
-            ReviewStatus::Overdue
-        );
-        assert_eq!(
-            effective_status(&ReviewStatus::Submitted, &window, after),
-            ReviewStatus::Submitted
-        );
-        let rejected = ReviewStatus::Rejected {
-            reason: shared::lifecycle::Reason::parse("照片不清晰").unwrap(),
-        };
-        assert_eq!(effective_status(&rejected, &window, after), rejected);
-    }
-
-    #[test]
-    fn reencoding_refuses_non_images() {
-        assert!(matches!(
-            reencode(b"GIF89a not really"),
-            Err(ApiError::UnsupportedMedia)
-        ));
-        assert!(matches!(
-            reencode(b"\x89PNG\r\n\x1a\n truncated"),
-            Err(ApiError::UnsupportedMedia)
-        ));
-        assert!(matches!(reencode(b""), Err(ApiError::UnsupportedMedia)));
+        SubmitOutcome::ChallengeUsed => Err(ApiError::Invalid(vec![crate::challenges::used()])),
     }
 }

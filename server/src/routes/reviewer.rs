@@ -1,6 +1,8 @@
-//! Reviewers (审核人员), scoped to their districts: the queue of submissions, one submission with
-//! last year's form for comparison, and the decision (approve, or reject with a reason). Every
-//! read of a person's data is audited. Decisions go through `shared::lifecycle`.
+//! Reviewers (审核人员), scoped to their districts: the queue (submissions and staff work: 现场/
+//! 远程确认, death records), one submission with last year's form for comparison, a
+//! confirmation or a death record, and the decisions (approve, or reject with a reason; a death
+//! record is only checked — an administrator undoes a mistaken one). Every read of a person's
+//! data is audited. Decisions go through `shared::lifecycle`.
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -9,15 +11,20 @@ use shared::api::accounts::Role;
 use shared::api::review::{
     DecisionRequest, DecisionResult, QueueItem, ReviewQueue, SubmissionDetail,
 };
+use shared::api::staff::{
+    ConfirmationDetail, ConfirmationKind, ConfirmationMethod, DeathRecordDetail,
+};
 use shared::category::Category;
 use shared::form::ReviewFormDraft;
 use shared::lifecycle::{self, EventKind, Reason, ReviewEvent, ReviewStatus, StatusKind};
 use shared::{FieldError, UserError};
 
+use super::audit;
 use crate::clock::rfc3339;
 use crate::domain::mask_name;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, AuthUser};
+use crate::reviews::{last_year_form, parse_status, status_json};
 use crate::state::AppState;
 use crate::store::Decision;
 
@@ -116,11 +123,6 @@ pub async fn queue(
     }))
 }
 
-#[derive(Deserialize)]
-struct LastReview {
-    form: ReviewFormDraft,
-}
-
 /// `GET /api/v1/submissions/{id}`: the submission, last year's form and what changed. Outside
 /// the reviewer's districts: 404, as if it did not exist.
 pub async fn detail(
@@ -136,11 +138,7 @@ pub async fn detail(
         .ok_or(ApiError::NotFound)?;
     let form: ReviewFormDraft = serde_json::from_str(&s.form)
         .map_err(|e| ApiError::internal(format!("stored form: {e}")))?;
-    let last_year = s
-        .last_review
-        .as_deref()
-        .and_then(|l| serde_json::from_str::<LastReview>(l).ok())
-        .map(|l| l.form);
+    let last_year = last_year_form(s.last_review.as_deref());
     let today = st.clock.today_cn();
     let changed_fields = match &last_year {
         Some(last) => match (last.validate(today), form.validate(today)) {
@@ -250,8 +248,7 @@ pub async fn decide(
         .review(&s.person_id, s.year)
         .await?
         .ok_or_else(|| ApiError::internal("submission without a review"))?;
-    let stored: ReviewStatus = serde_json::from_str(&row.status)
-        .map_err(|e| ApiError::internal(format!("stored status: {e}")))?;
+    let stored = parse_status(Some(&row.status))?;
     let event_kind = event.kind();
     let next = stored
         .apply_as(lifecycle::Actor::Reviewer, event)
@@ -272,7 +269,7 @@ pub async fn decide(
             old_status: &s.status,
             new_status,
             old_review_status: &row.status,
-            new_review_status: &serde_json::to_string(&next).map_err(ApiError::internal)?,
+            new_review_status: &status_json(&next)?,
             reason: reason.as_deref(),
             now,
         })
@@ -309,6 +306,229 @@ pub async fn decide(
     Ok(Json(DecisionResult {
         submission_id: s.id,
         status: new_status.to_owned(),
+    }))
+}
+
+// ---- staff work: confirmations and death records ------------------------------------------
+
+/// `GET /api/v1/confirmations/{id}`: a staff confirmation in the reviewer's districts (404
+/// otherwise). Audited.
+pub async fn confirmation_detail(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConfirmationDetail>> {
+    user.require(&[Role::Reviewer])?;
+    let c = st
+        .store
+        .confirmation_for_reviewer(&user.user_id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    audit(
+        &st,
+        "confirmation_read",
+        &user,
+        serde_json::json!({"confirmation_id": c.id, "person_id": c.person_id}),
+    )
+    .await?;
+    let category = category_of(&c.category)?;
+    let kind = ConfirmationKind::parse(&c.kind).ok_or_else(|| ApiError::internal("stored kind"))?;
+    let method =
+        ConfirmationMethod::parse(&c.method).ok_or_else(|| ApiError::internal("stored method"))?;
+    Ok(Json(ConfirmationDetail {
+        confirmation_id: c.id,
+        person_id: c.person_id,
+        masked_name: mask_name(&c.name),
+        category: category.as_str().to_owned(),
+        category_label: category.label_zh().to_owned(),
+        district: c.district,
+        year: i32::try_from(c.year).map_err(ApiError::internal)?,
+        kind: kind.as_str().to_owned(),
+        kind_label: kind.label_zh().to_owned(),
+        method: method.as_str().to_owned(),
+        method_label: method.label_zh().to_owned(),
+        confirmed_at: rfc3339(c.confirmed_at),
+        delegate_name: c.delegate_name,
+        notes: c.notes,
+        photo_upload: c.photo_upload,
+        staff_id: c.staff_id,
+        staff_name: c.staff_name,
+        status: c.status,
+        recorded_at: rfc3339(c.created_at),
+        decision_reason: c.decision_reason,
+    }))
+}
+
+/// `POST /api/v1/confirmations/{id}/decision` `{decision, reason}` → 200: approve (the year's
+/// review is done) or reject with a reason (the person corrects it), like a submission.
+pub async fn decide_confirmation(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<DecisionRequest>,
+) -> ApiResult<Json<DecisionResult>> {
+    user.require(&[Role::Reviewer])?;
+    let event = parse_decision(&req)?;
+    let c = st
+        .store
+        .confirmation_for_reviewer(&user.user_id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let event_kind = event.kind();
+    let illegal = |from: StatusKind| {
+        ApiError::Transition(lifecycle::TransitionError::Illegal {
+            from,
+            event: event_kind,
+        })
+    };
+    if c.status != "submitted" {
+        let from = if c.status == "approved" {
+            StatusKind::Approved
+        } else {
+            StatusKind::Rejected
+        };
+        return Err(illegal(from));
+    }
+    let row = st
+        .store
+        .review(&c.person_id, c.year)
+        .await?
+        .ok_or_else(|| ApiError::internal("confirmation without a review"))?;
+    let stored = parse_status(Some(&row.status))?;
+    let next = stored
+        .apply_as(lifecycle::Actor::Reviewer, event)
+        .map_err(ApiError::Transition)?;
+    let reason = match &next {
+        ReviewStatus::Rejected { reason } => Some(reason.as_str().to_owned()),
+        _ => None,
+    };
+    let new_status = next.kind().as_str();
+    let done = st
+        .store
+        .decide_confirmation(
+            &c.id,
+            &c.person_id,
+            c.year,
+            &user.user_id,
+            new_status,
+            &row.status,
+            &status_json(&next)?,
+            reason.as_deref(),
+            st.clock.unix(),
+        )
+        .await?;
+    if !done {
+        return Err(illegal(stored.kind()));
+    }
+    audit(
+        &st,
+        "confirmation_decision",
+        &user,
+        serde_json::json!({"confirmation_id": c.id, "decision": new_status}),
+    )
+    .await?;
+    Ok(Json(DecisionResult {
+        submission_id: c.id,
+        status: new_status.to_owned(),
+    }))
+}
+
+/// `GET /api/v1/death-records/{id}`: a death record in the reviewer's districts (404
+/// otherwise). Audited.
+pub async fn death_detail(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<DeathRecordDetail>> {
+    user.require(&[Role::Reviewer])?;
+    let d = st
+        .store
+        .death_for_reviewer(&user.user_id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    audit(
+        &st,
+        "death_record_read",
+        &user,
+        serde_json::json!({"death_record_id": d.id, "person_id": d.person_id}),
+    )
+    .await?;
+    let category = category_of(&d.category)?;
+    Ok(Json(DeathRecordDetail {
+        death_record_id: d.id,
+        person_id: d.person_id,
+        masked_name: mask_name(&d.name),
+        category: category.as_str().to_owned(),
+        category_label: category.label_zh().to_owned(),
+        district: d.district,
+        year: i32::try_from(d.year).map_err(ApiError::internal)?,
+        died_on: d.died_on,
+        evidence_upload: d.evidence_upload,
+        notes: d.notes,
+        staff_id: d.staff_id,
+        staff_name: d.staff_name,
+        status: d.status,
+        recorded_at: rfc3339(d.created_at),
+        undo_reason: d.undo_reason,
+    }))
+}
+
+/// `POST /api/v1/death-records/{id}/decision` `{decision: "approve"}` → 200: a reviewer checked
+/// the record (it leaves the queue). A mistaken record is not rejected here: an administrator
+/// undoes it (`POST /api/v1/admin/people/{id}/death/undo`).
+pub async fn decide_death(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<DecisionRequest>,
+) -> ApiResult<Json<DecisionResult>> {
+    user.require(&[Role::Reviewer])?;
+    match req.decision.as_str() {
+        "approve" => {}
+        "reject" => {
+            return Err(ApiError::field(
+                "decision",
+                "death_reject_not_allowed",
+                "死亡登记有误的,请联系管理员撤销",
+            ))
+        }
+        _ => {
+            return Err(ApiError::field(
+                "decision",
+                "decision_invalid",
+                "审核结果应为通过或不通过",
+            ))
+        }
+    }
+    let d = st
+        .store
+        .death_for_reviewer(&user.user_id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !st
+        .store
+        .check_death_record(&d.id, &user.user_id, st.clock.unix())
+        .await?
+    {
+        return Err(ApiError::Transition(lifecycle::TransitionError::Illegal {
+            from: if d.status == "undone" {
+                StatusKind::NotStarted
+            } else {
+                StatusKind::Approved
+            },
+            event: EventKind::Approve,
+        }));
+    }
+    audit(
+        &st,
+        "death_record_checked",
+        &user,
+        serde_json::json!({"death_record_id": d.id}),
+    )
+    .await?;
+    Ok(Json(DecisionResult {
+        submission_id: d.id,
+        status: "approved".to_owned(),
     }))
 }
 

@@ -1,6 +1,6 @@
 //! Issue 8 end to end with the APP's code against the real server: the staff tablet's offline
 //! store (`app::staff_queue::StaffStore`) over the app's HTTP client (`app::api::HttpClient`),
-//! and a reviewer through the app's `ReviewerApi`.
+//! and a reviewer through the same client.
 //!
 //! A staff member logs in, refreshes the cache (the owing list, details, one offline liveness
 //! challenge per person), goes offline (the client points at a closed port), and works through
@@ -19,8 +19,8 @@
 
 use std::path::{Path, PathBuf};
 
-use app::api::staff::{ConfirmationRequest, PeopleQuery, ReviewerApi, StaffApi, StaffUploadKind};
-use app::api::{AccountsApi, ApiError, CaptchaAnswer, HttpClient, LoginRequest, Token};
+use app::api::staff::{ConfirmationRequest, PeopleQuery, StaffUploadKind};
+use app::api::{ApiError, CaptchaAnswer, HttpClient, LoginRequest, Token};
 use app::drafts::StaticKey;
 use app::staff_queue::{StaffOp, StaffStore};
 use shared::api::accounts::Role;

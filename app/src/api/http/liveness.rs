@@ -1,13 +1,12 @@
-//! [`LivenessApi`] over HTTP.
+//! The liveness endpoints ([`crate::api::liveness`]).
 
 use super::HttpClient;
-use crate::api::liveness::{
-    is_path_safe, ChallengeIssued, EvidenceRequest, EvidenceResult, LivenessApi,
-};
+use crate::api::liveness::{is_path_safe, ChallengeIssued, EvidenceRequest, EvidenceResult};
 use crate::api::{ApiError, Problem, Token};
 
-impl LivenessApi for HttpClient {
-    fn new_challenge(&self, token: &Token) -> Result<ChallengeIssued, ApiError> {
+impl HttpClient {
+    /// `POST /api/v1/liveness/challenges` → 201.
+    pub fn new_challenge(&self, token: &Token) -> Result<ChallengeIssued, ApiError> {
         Self::json(
             self.client
                 .post(self.url("/api/v1/liveness/challenges"))
@@ -15,7 +14,9 @@ impl LivenessApi for HttpClient {
         )
     }
 
-    fn send_evidence(
+    /// `POST /api/v1/liveness/challenges/{id}/evidence` → 200 (passed or not: see
+    /// [`EvidenceResult::passed`]).
+    pub fn send_evidence(
         &self,
         token: &Token,
         challenge_id: &str,
@@ -38,7 +39,10 @@ impl LivenessApi for HttpClient {
         )
     }
 
-    fn reference_photo(&self, token: &Token) -> Result<Option<Vec<u8>>, ApiError> {
+    /// `GET /api/v1/me/reference-photo` → 200 the caller's own reference photo (JPEG or PNG
+    /// bytes), shown beside the captured photo when the face comparison fails; `None` on 404
+    /// `no_reference_photo`.
+    pub fn reference_photo(&self, token: &Token) -> Result<Option<Vec<u8>>, ApiError> {
         let sent = Self::send(
             self.client
                 .get(self.url("/api/v1/me/reference-photo"))

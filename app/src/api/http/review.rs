@@ -1,11 +1,11 @@
-//! [`ReviewApi`] over HTTP.
+//! The review intake endpoints ([`crate::api::review`]).
 
 use rand::Rng;
 
 use super::HttpClient;
 use crate::api::review::{
-    ChangePhoneRequest, CurrentReview, ReviewApi, SubmissionAccepted, SubmissionRequest,
-    UploadCreated, UploadKind,
+    ChangePhoneRequest, CurrentReview, SubmissionAccepted, SubmissionRequest, UploadCreated,
+    UploadKind,
 };
 use crate::api::{ApiError, Token};
 
@@ -39,8 +39,9 @@ pub(crate) fn multipart_body(kind: &str, bytes: &[u8], file_name: &str) -> (Stri
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-impl ReviewApi for HttpClient {
-    fn current_review(&self, token: &Token) -> Result<CurrentReview, ApiError> {
+impl HttpClient {
+    /// `GET /api/v1/reviews/current`.
+    pub fn current_review(&self, token: &Token) -> Result<CurrentReview, ApiError> {
         Self::json(
             self.client
                 .get(self.url("/api/v1/reviews/current"))
@@ -48,7 +49,9 @@ impl ReviewApi for HttpClient {
         )
     }
 
-    fn upload_image(
+    /// `POST /api/v1/uploads` (multipart `kind`, `file`) → 201 `{upload_id}`. `file_name` only
+    /// tells the server the type (`.jpg`/`.png`); it decodes the bytes itself.
+    pub fn upload_image(
         &self,
         token: &Token,
         kind: UploadKind,
@@ -65,7 +68,9 @@ impl ReviewApi for HttpClient {
         )
     }
 
-    fn submit_review(
+    /// `POST /api/v1/reviews/current/submissions` with `Idempotency-Key: key` → 201. The same
+    /// key again answers the same and creates nothing.
+    pub fn submit_review(
         &self,
         token: &Token,
         idempotency_key: &str,
@@ -80,7 +85,8 @@ impl ReviewApi for HttpClient {
         )
     }
 
-    fn change_phone(&self, token: &Token, req: &ChangePhoneRequest) -> Result<(), ApiError> {
+    /// `PUT /api/v1/me/phone` → 204 (the new number must be one the roster holds).
+    pub fn change_phone(&self, token: &Token, req: &ChangePhoneRequest) -> Result<(), ApiError> {
         Self::send(
             self.client
                 .put(self.url("/api/v1/me/phone"))

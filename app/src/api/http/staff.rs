@@ -1,4 +1,4 @@
-//! [`StaffApi`] and [`ReviewerApi`] over HTTP.
+//! The staff and reviewer endpoints ([`crate::api::staff`]).
 //!
 //! Every id that goes into a URL path is checked with [`is_path_safe`] first; an unsafe one is
 //! answered 404 `not_found` here, without a request (the server's ids are plain ASCII).
@@ -10,8 +10,8 @@ use crate::api::staff::{
     ChallengeIssued, ConfirmationDetail, ConfirmationRecorded, ConfirmationRequest,
     DeathRecordDetail, DeathRecorded, DeathRequest, DecisionRequest, DecisionResult,
     DistrictSummary, PeopleQuery, ReferencePhotoRequest, ReferencePhotoStored, ReviewQueue,
-    ReviewerApi, StaffApi, StaffChallengeRequest, StaffPeople, StaffPersonDetail, StaffUploadKind,
-    SubmissionAccepted, SubmissionDetail, SubmissionRequest, UploadCreated,
+    StaffChallengeRequest, StaffPeople, StaffPersonDetail, StaffUploadKind, SubmissionAccepted,
+    SubmissionDetail, SubmissionRequest, UploadCreated,
 };
 use crate::api::{ApiError, Problem, Token};
 
@@ -83,8 +83,13 @@ fn people_query(q: &PeopleQuery) -> Vec<(&'static str, String)> {
     out
 }
 
-impl StaffApi for HttpClient {
-    fn staff_people(&self, token: &Token, query: &PeopleQuery) -> Result<StaffPeople, ApiError> {
+impl HttpClient {
+    /// `GET /api/v1/staff/people`.
+    pub fn staff_people(
+        &self,
+        token: &Token,
+        query: &PeopleQuery,
+    ) -> Result<StaffPeople, ApiError> {
         Self::json(
             self.client
                 .get(self.url("/api/v1/staff/people"))
@@ -93,12 +98,18 @@ impl StaffApi for HttpClient {
         )
     }
 
-    fn staff_person(&self, token: &Token, person_id: &str) -> Result<StaffPersonDetail, ApiError> {
+    /// `GET /api/v1/staff/people/{id}`.
+    pub fn staff_person(
+        &self,
+        token: &Token,
+        person_id: &str,
+    ) -> Result<StaffPersonDetail, ApiError> {
         let id = safe(person_id)?;
         self.get_json(token, &format!("/api/v1/staff/people/{id}"))
     }
 
-    fn staff_upload(
+    /// `POST /api/v1/staff/people/{id}/uploads` (multipart `kind`, `file`) → 201.
+    pub fn staff_upload(
         &self,
         token: &Token,
         person_id: &str,
@@ -117,11 +128,20 @@ impl StaffApi for HttpClient {
         )
     }
 
-    fn staff_challenge(&self, token: &Token, person_id: &str) -> Result<ChallengeIssued, ApiError> {
+    /// `POST /api/v1/staff/people/{id}/liveness/challenges` → 201: a challenge for the person
+    /// (two minutes, like the veteran's).
+    pub fn staff_challenge(
+        &self,
+        token: &Token,
+        person_id: &str,
+    ) -> Result<ChallengeIssued, ApiError> {
         self.challenge_for(token, person_id, false)
     }
 
-    fn staff_offline_challenge(
+    /// The same with `{"offline": true}`: a challenge living [`OFFLINE_CHALLENGE_TTL_HOURS`],
+    /// fetched while online and used at a home visit without a network (the evidence is sent at
+    /// sync time, then the submission right after it).
+    pub fn staff_offline_challenge(
         &self,
         token: &Token,
         person_id: &str,
@@ -129,7 +149,8 @@ impl StaffApi for HttpClient {
         self.challenge_for(token, person_id, true)
     }
 
-    fn staff_submit(
+    /// `POST /api/v1/staff/people/{id}/submissions` with `Idempotency-Key` → 201.
+    pub fn staff_submit(
         &self,
         token: &Token,
         person_id: &str,
@@ -139,7 +160,8 @@ impl StaffApi for HttpClient {
         self.person_write(token, person_id, "submissions", idempotency_key, req)
     }
 
-    fn staff_confirm(
+    /// `POST /api/v1/staff/people/{id}/confirmations` with `Idempotency-Key` → 201.
+    pub fn staff_confirm(
         &self,
         token: &Token,
         person_id: &str,
@@ -149,7 +171,8 @@ impl StaffApi for HttpClient {
         self.person_write(token, person_id, "confirmations", idempotency_key, req)
     }
 
-    fn staff_record_death(
+    /// `POST /api/v1/staff/people/{id}/death` with `Idempotency-Key` → 201.
+    pub fn staff_record_death(
         &self,
         token: &Token,
         person_id: &str,
@@ -159,7 +182,8 @@ impl StaffApi for HttpClient {
         self.person_write(token, person_id, "death", idempotency_key, req)
     }
 
-    fn staff_reference_photo(
+    /// `POST /api/v1/staff/people/{id}/reference-photo` with `Idempotency-Key` → 201.
+    pub fn staff_reference_photo(
         &self,
         token: &Token,
         person_id: &str,
@@ -169,13 +193,15 @@ impl StaffApi for HttpClient {
         self.person_write(token, person_id, "reference-photo", idempotency_key, req)
     }
 
-    fn staff_summary(&self, token: &Token) -> Result<DistrictSummary, ApiError> {
+    /// `GET /api/v1/staff/summary`.
+    pub fn staff_summary(&self, token: &Token) -> Result<DistrictSummary, ApiError> {
         self.get_json(token, "/api/v1/staff/summary")
     }
 }
 
-impl ReviewerApi for HttpClient {
-    fn review_queue(
+impl HttpClient {
+    /// `GET /api/v1/review-queue?status=&page=` (oldest first).
+    pub fn review_queue(
         &self,
         token: &Token,
         status: &str,
@@ -194,11 +220,13 @@ impl ReviewerApi for HttpClient {
         )
     }
 
-    fn submission(&self, token: &Token, id: &str) -> Result<SubmissionDetail, ApiError> {
+    /// `GET /api/v1/submissions/{id}`.
+    pub fn submission(&self, token: &Token, id: &str) -> Result<SubmissionDetail, ApiError> {
         self.get_record(token, "submissions", id)
     }
 
-    fn decide_submission(
+    /// `POST /api/v1/submissions/{id}/decision`.
+    pub fn decide_submission(
         &self,
         token: &Token,
         id: &str,
@@ -207,11 +235,13 @@ impl ReviewerApi for HttpClient {
         self.decide(token, "submissions", id, req)
     }
 
-    fn confirmation(&self, token: &Token, id: &str) -> Result<ConfirmationDetail, ApiError> {
+    /// `GET /api/v1/confirmations/{id}`.
+    pub fn confirmation(&self, token: &Token, id: &str) -> Result<ConfirmationDetail, ApiError> {
         self.get_record(token, "confirmations", id)
     }
 
-    fn decide_confirmation(
+    /// `POST /api/v1/confirmations/{id}/decision`.
+    pub fn decide_confirmation(
         &self,
         token: &Token,
         id: &str,
@@ -220,11 +250,13 @@ impl ReviewerApi for HttpClient {
         self.decide(token, "confirmations", id, req)
     }
 
-    fn death_record(&self, token: &Token, id: &str) -> Result<DeathRecordDetail, ApiError> {
+    /// `GET /api/v1/death-records/{id}`.
+    pub fn death_record(&self, token: &Token, id: &str) -> Result<DeathRecordDetail, ApiError> {
         self.get_record(token, "death-records", id)
     }
 
-    fn decide_death(
+    /// `POST /api/v1/death-records/{id}/decision`.
+    pub fn decide_death(
         &self,
         token: &Token,
         id: &str,
@@ -233,7 +265,8 @@ impl ReviewerApi for HttpClient {
         self.decide(token, "death-records", id, req)
     }
 
-    fn upload_bytes(&self, token: &Token, upload_id: &str) -> Result<Vec<u8>, ApiError> {
+    /// `GET /api/v1/uploads/{id}`: an image (JPEG or PNG bytes) the reviewer may see.
+    pub fn upload_bytes(&self, token: &Token, upload_id: &str) -> Result<Vec<u8>, ApiError> {
         let id = safe(upload_id)?;
         let resp = Self::send(
             self.client

@@ -1,82 +1,49 @@
-//! Headless UI test: a 代为年审 in progress survives the tablet app closing. A field changed and
-//! the ID-card photos taken in the assisted wizard are saved (sealed, in the tablet's store under
-//! the staff member, the person and the year — not as the staff member's own draft); a new `Ui`
-//! on the same data directory, after logging in again, reopens 代为年审 for the same person on
-//! them. Queuing the assisted review (提交) deletes the saved draft and photos, and so does
-//! 放弃本次代办; another person's 代为年审 never sees it.
+//! A 代为年审 in progress survives the tablet app closing (against the real server). A field
+//! changed and the ID-card photos taken in the assisted wizard are saved (sealed, in the
+//! tablet's store under the staff member, the person and the year — not as the staff member's
+//! own draft); a new `Ui` on the same data directory, after logging in again, reopens 代为年审
+//! for the same person on them. Queuing the assisted review (提交) deletes the saved draft and
+//! photos, and so does 放弃本次代办; another person's 代为年审 never sees it.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use app::api::fake::FakeAccounts;
 use app::api::staff::StaffPersonItem;
-use app::drafts::{DraftStore, StaticKey};
+use app::drafts::DraftStore;
 use app::liveness_ui::OfflineCapture;
-use app::platform::capture::CaptureProtection;
 use app::staff_queue::StaffStore;
-use app::ui::{local_today, Deps, Runner, Ui};
-use app::{LoginPage, Nav, StaffPage, WizardPage};
-use i_slint_backend_testing::ElementHandle;
+use app::ui::Ui;
+use app::{StaffPage, WizardPage};
+use shared::api::accounts::Role;
 use slint::{ComponentHandle, Model};
+use tests::blocking::Account;
 
-const KEY: [u8; 32] = [5; 32];
+use crate::common::*;
+
 const ADDRESS: &str = "和平街道幸福里小区7号楼3单元502室";
 const PHOTOS: [&str; 2] = ["basic.id_front_photo", "basic.id_back_photo"];
 const RESTORED: &str = "已恢复上次未完成的代为年审,请与本人核对";
 const PREFILLED: &str = "已带入上一年填报的信息,请与本人核对";
 
 fn open_drafts(dir: &Path) -> Arc<DraftStore> {
-    Arc::new(DraftStore::open(&dir.join("d"), &StaticKey(KEY)).unwrap())
+    drafts(&dir.join("d"), 5)
 }
 
-fn start(api: Arc<FakeAccounts>, drafts: Arc<DraftStore>) -> Ui {
-    let deps = Deps {
-        api,
-        drafts: Some(drafts),
-        runner: Runner::Inline,
-        today: local_today,
-    };
-    let ui = Ui::new(deps, CaptureProtection::Blocked).unwrap();
-    ui.window.show().unwrap();
-    ui
+fn start(drafts: Arc<DraftStore>) -> Ui {
+    start_ui(client(), Some(drafts))
 }
 
-fn one(ui: &Ui, label: &str) -> ElementHandle {
-    ElementHandle::find_by_accessible_label(&ui.window, label)
-        .next()
-        .unwrap_or_else(|| panic!("no element labelled {label:?}"))
+/// A staff member of a fresh district with `n` people (last year's form, no accounts).
+fn staff_with_people(n: usize) -> Account {
+    let s = server();
+    let district = s.district();
+    s.people_in(&district, n);
+    s.account(Role::Staff, "林小红", &[&district])
 }
 
-fn click(ui: &Ui, label: &str) {
-    one(ui, label).invoke_accessible_default_action();
-}
-
-fn screen(ui: &Ui) -> String {
-    ui.window.global::<Nav>().get_screen().to_string()
-}
-
-fn log_in_staff(ui: &Ui, api: &FakeAccounts) {
-    one(ui, "手机号或身份证号").set_accessible_value("13700000001");
-    one(ui, "密码").set_accessible_value("abc12345");
-    let id = ui.current_captcha_id().unwrap();
-    ui.window
-        .global::<LoginPage>()
-        .set_slider_offset(api.captcha_answer(&id).unwrap() as f32);
-    click(ui, "登录");
-    assert_eq!(screen(ui), "staff");
-    // The test backend finds only what lies inside the window: a tall tablet.
-    let width = ui.window.window().size().width as f32 / ui.window.window().scale_factor();
-    ui.window
-        .window()
-        .set_size(slint::LogicalSize::new(width, 3000.));
-}
-
-fn photo_file(dir: &Path, name: &str) -> String {
-    let path = dir.join(name);
-    image::RgbImage::from_fn(64, 40, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 120]))
-        .save(&path)
-        .unwrap();
-    path.to_string_lossy().into_owned()
+fn log_in_staff(ui: &Ui, staff: &Account) {
+    log_in_as(ui, &staff.phone, "staff");
+    tall_tablet(ui);
 }
 
 /// People who still owe, are alive and have last year's form (the wizard opens prefilled).
@@ -115,12 +82,11 @@ fn row_value(ui: &Ui, key: &str) -> Option<String> {
 
 #[test]
 fn assisted_review_is_restored_after_the_app_closes_and_deleted_once_queued() {
-    i_slint_backend_testing::init_no_event_loop();
+    let staff = staff_with_people(1);
     let dir = tempfile::tempdir().unwrap();
-    let api = Arc::new(FakeAccounts::default());
     let (person_id, year, staff_user) = {
-        let ui = start(api.clone(), open_drafts(dir.path()));
-        log_in_staff(&ui, &api);
+        let ui = start(open_drafts(dir.path()));
+        log_in_staff(&ui, &staff);
         let store = ui.staff_store().unwrap();
         let person = prefilled_people(&store)
             .into_iter()
@@ -145,8 +111,8 @@ fn assisted_review_is_restored_after_the_app_closes_and_deleted_once_queued() {
 
     // A new app on the same data directory.
     let drafts = open_drafts(dir.path());
-    let ui = start(api.clone(), drafts.clone());
-    log_in_staff(&ui, &api);
+    let ui = start(drafts.clone());
+    log_in_staff(&ui, &staff);
     let store = ui.staff_store().unwrap();
     open_assisted(&ui, &person_id);
     let w = ui.window.global::<WizardPage>();
@@ -191,11 +157,10 @@ fn assisted_review_is_restored_after_the_app_closes_and_deleted_once_queued() {
 
 #[test]
 fn discarded_assisted_review_is_gone_and_never_seen_by_another_person() {
-    i_slint_backend_testing::init_no_event_loop();
+    let staff = staff_with_people(2);
     let dir = tempfile::tempdir().unwrap();
-    let api = Arc::new(FakeAccounts::default());
-    let ui = start(api.clone(), open_drafts(dir.path()));
-    log_in_staff(&ui, &api);
+    let ui = start(open_drafts(dir.path()));
+    log_in_staff(&ui, &staff);
     let store = ui.staff_store().unwrap();
     let people = prefilled_people(&store);
     assert!(people.len() >= 2, "two people with last year's form");

@@ -1,27 +1,18 @@
-//! Headless UI test of the 年审 wizard: log in, walk the first steps, fix an error, jump back
-//! from 信息确认 through the step bar, and find the draft again after "restarting" the app.
+//! The 年审 wizard against the real server: log in (a first review: nothing from last year to
+//! prefill), walk the first steps, fix an error, jump back from 信息确认 through the step bar, and
+//! find the draft again after "restarting" the app.
 
-use std::sync::Arc;
-
-use app::api::fake::FakeAccounts;
-use app::drafts::{DraftStore, StaticKey};
 use app::ui::Ui;
 use app::{Nav, WizardPage};
-use i_slint_backend_testing::ElementHandle;
 use slint::ComponentHandle;
 
-mod common;
-use common::{add_id_photos, click, error_of, fixed_today, log_in, one, start_phone, type_into};
+use crate::common::*;
 
-fn start(api: Arc<FakeAccounts>, drafts: Arc<DraftStore>) -> Ui {
-    start_phone(api, drafts, fixed_today)
-}
-
-fn fill_basic(ui: &Ui, dir: &std::path::Path) {
+fn fill_basic(ui: &Ui, dir: &std::path::Path, phone: &str) {
     let page = ui.window.global::<WizardPage>();
     add_id_photos(ui, dir, "back.png");
     click(ui, "政治面貌 中共党员");
-    type_into(ui, "手机号码", "13300001234");
+    type_into(ui, "手机号码", phone);
     type_into(ui, "紧急联系人姓名", "张三");
     type_into(ui, "紧急联系人电话", "15800005678");
     // The cascading pickers: province, then its districts (北京市 has no city level).
@@ -41,21 +32,23 @@ fn fill_basic(ui: &Ui, dir: &std::path::Path) {
 
 #[test]
 fn walk_the_wizard_fix_an_error_jump_back_and_restore_the_draft() {
-    i_slint_backend_testing::init_no_event_loop();
+    let s = server();
+    // A first review: enrolled without last year's form.
+    let p = s.veteran_of(s.person(), false).person;
     let dir = tempfile::tempdir().unwrap();
-    let drafts = Arc::new(DraftStore::open(dir.path(), &StaticKey([5; 32])).unwrap());
-    let api = Arc::new(FakeAccounts::default());
-    // A first review: nothing from last year to prefill.
-    api.set_prefill(false);
+    let store = drafts(dir.path(), 5);
 
-    let ui = start(api.clone(), drafts.clone());
-    log_in(&ui, &api);
+    let ui = start_phone(client(), store.clone());
+    log_in_as(&ui, p.phone(), "home");
     click(&ui, "开始年审");
     assert_eq!(ui.window.global::<Nav>().get_screen(), "wizard");
     let page = ui.window.global::<WizardPage>();
     assert_eq!(page.get_step(), 0);
     // The name comes from the server, masked, and cannot be edited.
-    assert_eq!(one(&ui, "姓名").accessible_value().unwrap(), "*松");
+    assert_eq!(
+        one(&ui, "姓名").accessible_value().unwrap(),
+        masked(&p.name).as_str()
+    );
 
     // 下一步 on an empty step: every error of the step, next to its field.
     click(&ui, "下一步");
@@ -63,20 +56,16 @@ fn walk_the_wizard_fix_an_error_jump_back_and_restore_the_draft() {
     // 10 fields and the two ID-card photos.
     assert_eq!(page.get_message(), "有12处信息需要修改,请按提示填写");
     assert_eq!(error_of(&ui, "basic.phone"), "请输入手机号码");
-    assert!(
-        ElementHandle::find_by_accessible_label(&ui.window, "手机号码错误:请输入手机号码")
-            .next()
-            .is_some()
-    );
+    assert!(has(&ui, "手机号码错误:请输入手机号码"));
 
     let photos = tempfile::tempdir().unwrap();
-    fill_basic(&ui, photos.path());
+    fill_basic(&ui, photos.path(), p.phone());
     assert_eq!(error_of(&ui, "basic.id_front_photo"), "");
     assert!(error_of(&ui, "basic.placement_region").is_empty());
     // A wrong phone, then fixed as you type.
     type_into(&ui, "手机号码", "1330000123x");
     assert!(!error_of(&ui, "basic.phone").is_empty());
-    type_into(&ui, "手机号码", "13300001234");
+    type_into(&ui, "手机号码", p.phone());
     assert_eq!(error_of(&ui, "basic.phone"), "");
     assert_eq!(page.get_saved_note(), "草稿已自动保存");
 
@@ -99,29 +88,21 @@ fn walk_the_wizard_fix_an_error_jump_back_and_restore_the_draft() {
     assert_eq!(page.get_step(), 3);
 
     // 信息确认 shows the answers read-only; the step bar jumps back to fix one.
-    assert!(
-        ElementHandle::find_by_accessible_label(&ui.window, "奖励名称:三等功")
-            .next()
-            .is_some()
-    );
+    assert!(has(&ui, "奖励名称:三等功"));
     click(&ui, "第2步 党组织生活情况");
     assert_eq!(page.get_step(), 1);
     type_into(&ui, "上年度交纳党费数额(元)", "200.5");
     click(&ui, "第4步 信息确认");
     assert_eq!(page.get_step(), 3);
-    assert!(
-        ElementHandle::find_by_accessible_label(&ui.window, "上年度交纳党费数额(元):200.5")
-            .next()
-            .is_some()
-    );
+    assert!(has(&ui, "上年度交纳党费数额(元):200.5"));
     // Steps not reached yet cannot be jumped to.
     click(&ui, "第5步 身份核验");
     assert_eq!(page.get_step(), 3);
 
     // "Restart": a new UI on the same device store; the draft is back, at the same step.
     drop(ui);
-    let ui = start(api.clone(), drafts);
-    log_in(&ui, &api);
+    let ui = start_phone(client(), store);
+    log_in_as(&ui, p.phone(), "home");
     assert_eq!(
         ui.window.global::<app::HomePage>().get_status(),
         "草稿已保存,尚未提交"
@@ -130,11 +111,7 @@ fn walk_the_wizard_fix_an_error_jump_back_and_restore_the_draft() {
     let page = ui.window.global::<WizardPage>();
     assert_eq!(page.get_saved_note(), "已恢复上次保存的草稿");
     assert_eq!(page.get_step(), 3);
-    assert!(
-        ElementHandle::find_by_accessible_label(&ui.window, "奖励名称:三等功")
-            .next()
-            .is_some()
-    );
+    assert!(has(&ui, "奖励名称:三等功"));
     click(&ui, "第1步 基本信息");
     assert_eq!(
         one(&ui, "现住地具体地址").accessible_value().unwrap(),

@@ -4,10 +4,9 @@
 //! `Idempotency-Key` but no passed liveness challenge is refused field by field (422), and the
 //! app's queue removes it while keeping nothing it should not; 换绑手机 to the roster's second
 //! number works with the SMS code from the demo outbox.
-#![cfg(feature = "embedded-server")]
 
-use app::api::review::{ChangePhoneRequest, ReviewApi, SubmissionRequest, UploadKind};
-use app::api::{AccountsApi, CaptchaAnswer, HttpClient, LoginRequest, SmsCodeRequest, Token};
+use app::api::review::{ChangePhoneRequest, SubmissionRequest, UploadKind};
+use app::api::{CaptchaAnswer, HttpClient, LoginRequest, SmsCodeRequest, Token};
 use app::controllers::liveness::Verified;
 use app::controllers::wizard::{to_shared_draft, values_from_shared};
 use app::drafts::{DraftStore, StaticKey};

@@ -1,35 +1,57 @@
-//! Headless UI test of the staff screens on a tablet, against the in-memory `FakeAccounts`:
-//! log in as the demo staff member, the list of people (search, sort), then with the server
-//! unreachable record a 现场确认 and a 死亡核减 (with a photo from a file) — both wait as
-//! 待同步 2 项 — and with it reachable again 同步 sends them (nothing left); a person who
-//! submitted on their own phone meanwhile makes the next queued work a conflict, shown in the
-//! banner until 知道了. Also: the forms' field errors, the death confirmation step, the reference
-//! photo's consent, and 代为年审 opening the wizard prefilled and going back to the list.
+//! The staff screens on a tablet against the real server: a staff member of a district of
+//! their own logs in, the list of their people (search, sort), then with the network gone
+//! records a 现场确认 and a 死亡核减 (with a photo from a file) — both wait as 待同步 2 项 — and
+//! with it back 同步 sends them (nothing left, nothing sent twice); a person a colleague
+//! confirmed meanwhile makes the next queued work a conflict, shown in the banner until 知道了.
+//! Also: the forms' field errors, the death confirmation step, the reference photo's consent,
+//! 代为年审 opening the wizard prefilled, and 代为年审 offline with the person's own face.
 
-use std::sync::Arc;
-
-use app::api::fake::FakeAccounts;
 use app::api::staff::StaffPersonItem;
-use app::drafts::{DraftStore, StaticKey};
+use app::api::{HttpClient, Token};
 use app::staff_queue::StaffStore;
-use app::ui::{local_today, Ui};
+use app::ui::Ui;
 use app::{StaffPage, WizardPage};
+use shared::api::accounts::Role;
 use slint::{ComponentHandle, Model};
+use tests::blocking::Account;
 
-mod common;
-use common::{click, find, log_in_as, one, screen, start_ui};
+use crate::common::*;
 
-fn start(api: Arc<FakeAccounts>, drafts: Arc<DraftStore>) -> Ui {
-    start_ui(api, Some(drafts), local_today)
+/// A staff member of a fresh district with `people` people of their own (last year's form,
+/// no accounts).
+struct Tablet {
+    staff: Account,
+    district: String,
+    people: Vec<(tests::Person, String)>,
 }
 
-fn log_in_staff(ui: &Ui, api: &FakeAccounts) {
-    log_in_as(ui, api, "13700000001", "staff");
-    // The test backend finds only what lies inside the window: a tall tablet.
-    let width = ui.window.window().size().width as f32 / ui.window.window().scale_factor();
-    ui.window
-        .window()
-        .set_size(slint::LogicalSize::new(width, 3000.));
+fn tablet(people: usize) -> Tablet {
+    let s = server();
+    let district = s.district();
+    let people = s.people_in(&district, people);
+    let staff = s.account(Role::Staff, "林小红", &[&district]);
+    Tablet {
+        staff,
+        district,
+        people,
+    }
+}
+
+impl Tablet {
+    /// The people's statuses as the server has them now.
+    fn statuses(&self) -> std::collections::BTreeMap<String, String> {
+        server().statuses(&self.staff.phone)
+    }
+
+    /// The district's records waiting for a reviewer, of `kind`.
+    fn records(&self, kind: &str) -> usize {
+        server().waiting(&self.district, kind)
+    }
+}
+
+fn log_in_staff(ui: &Ui, staff: &Account) {
+    log_in_as(ui, &staff.phone, "staff");
+    tall_tablet(ui);
 }
 
 /// The ids of the list as shown.
@@ -57,22 +79,13 @@ fn prefilled_person(store: &StaffStore, with_reference_photo: bool) -> StaffPers
         .expect("a person with last year's form (and a reference photo if asked)")
 }
 
-fn photo_file(dir: &std::path::Path, name: &str) -> String {
-    let path = dir.join(name);
-    image::RgbImage::from_fn(64, 40, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 120]))
-        .save(&path)
-        .unwrap();
-    path.to_string_lossy().into_owned()
-}
-
 #[test]
 fn list_offline_work_sync_and_conflicts() {
-    i_slint_backend_testing::init_no_event_loop();
+    let t = tablet(4);
     let dir = tempfile::tempdir().unwrap();
-    let drafts = Arc::new(DraftStore::open(&dir.path().join("d"), &StaticKey([9; 32])).unwrap());
-    let api = Arc::new(FakeAccounts::default());
-    let ui = start(api.clone(), drafts);
-    log_in_staff(&ui, &api);
+    let (gate, api) = gated();
+    let ui = start_ui(api, Some(drafts(&dir.path().join("d"), 9)));
+    log_in_staff(&ui, &t.staff);
     // A tablet-wide window.
     let size = ui.window.window().size();
     let scale = ui.window.window().scale_factor();
@@ -80,9 +93,9 @@ fn list_offline_work_sync_and_conflicts() {
     let page = ui.window.global::<StaffPage>();
     let store = ui.staff_store().expect("the tablet's store is open");
 
-    // The list: everyone the store cached, earliest deadline first.
+    // The list: everyone of the district, earliest deadline first.
     let all = shown_ids(&ui);
-    assert!(all.len() >= 2, "{all:?}");
+    assert_eq!(all.len(), 4, "{all:?}");
     assert_eq!(all.len(), store.people().len());
     let people = store.people();
     let deadline = |id: &str| {
@@ -97,9 +110,9 @@ fn list_offline_work_sync_and_conflicts() {
     let mut sorted = deadlines.clone();
     sorted.sort();
     assert_eq!(deadlines, sorted);
-    assert!(find(&ui, "同步状态:已全部同步").is_some());
+    assert!(has(&ui, "同步状态:已全部同步"));
 
-    // Sort by address: the known addresses in order, unknown ones last.
+    // Sort by address: the addresses (each person's own) in order.
     click(&ui, "排序 按地址");
     assert_eq!(page.get_sort(), "address");
     let by_addr = shown_ids(&ui);
@@ -113,10 +126,10 @@ fn list_offline_work_sync_and_conflicts() {
             .clone()
     };
     let addrs: Vec<Option<String>> = by_addr.iter().map(|id| addr(id)).collect();
-    let known: Vec<&String> = addrs.iter().flatten().collect();
-    let mut known_sorted = known.clone();
-    known_sorted.sort();
-    assert_eq!(known, known_sorted);
+    assert!(addrs.iter().all(Option::is_some), "{addrs:?}");
+    let mut addrs_sorted = addrs.clone();
+    addrs_sorted.sort();
+    assert_eq!(addrs, addrs_sorted);
     click(&ui, "排序 按截止日期");
     assert_eq!(shown_ids(&ui), all);
 
@@ -132,9 +145,7 @@ fn list_offline_work_sync_and_conflicts() {
         .rev()
         .collect();
     one(&ui, "搜索姓名或身份证号").set_accessible_value(&tail);
-    let found = shown_ids(&ui);
-    assert!(found.contains(&target.person_id));
-    assert!(found.len() < all.len() || all.len() == 1);
+    assert_eq!(shown_ids(&ui), vec![target.person_id.clone()]);
     let full = store.person(&target.person_id).unwrap().name;
     one(&ui, "搜索姓名或身份证号").set_accessible_value(&full);
     assert_eq!(shown_ids(&ui), vec![target.person_id.clone()]);
@@ -143,8 +154,8 @@ fn list_offline_work_sync_and_conflicts() {
     one(&ui, "搜索姓名或身份证号").set_accessible_value("");
     assert_eq!(shown_ids(&ui).len(), all.len());
 
-    // The server becomes unreachable; the tablet keeps working from its cache.
-    api.set_offline(true);
+    // The network goes; the tablet keeps working from its cache.
+    gate.set_online(false);
     let (first, second) = (all[0].clone(), all[1].clone());
     let title_of = |id: &str| {
         page.get_people()
@@ -167,11 +178,10 @@ fn list_offline_work_sync_and_conflicts() {
     click(&ui, "保存确认记录");
     assert_eq!(page.get_c_at_error(), "确认时间不能晚于当前时间");
     assert!(page.get_c_photo_error().contains("手持身份证及当日报刊"));
-    assert!(find(
+    assert!(has(
         &ui,
         &format!("手持身份证及当日报刊照片错误:{}", page.get_c_photo_error())
-    )
-    .is_some());
+    ));
     assert_eq!(page.get_panel(), "confirm");
     // Back to 现场确认 (上门核验), now.
     click(&ui, "确认类型 现场确认");
@@ -183,7 +193,7 @@ fn list_offline_work_sync_and_conflicts() {
     click(&ui, "保存确认记录");
     assert_eq!(page.get_panel(), "", "{}", page.get_message());
     assert!(page.get_message().contains("待同步"));
-    assert!(find(&ui, "同步状态:待同步 1 项").is_some());
+    assert!(has(&ui, "同步状态:待同步 1 项"));
 
     // 死亡核减 for the second person, with the evidence photo from a file.
     click(&ui, &title_of(&second));
@@ -210,7 +220,7 @@ fn list_offline_work_sync_and_conflicts() {
     click(&ui, "提交核减");
     // A confirmation step before anything is recorded: it stops payments.
     assert_eq!(page.get_panel(), "death-confirm");
-    assert!(find(&ui, app::controllers::staff::DEATH_WARNING).is_some());
+    assert!(has(&ui, app::controllers::staff::DEATH_WARNING));
     assert_eq!(store.pending().len(), 1);
     click(&ui, "返回修改");
     assert_eq!(page.get_panel(), "death");
@@ -218,7 +228,7 @@ fn list_offline_work_sync_and_conflicts() {
     click(&ui, "提交核减");
     click(&ui, "确认核减");
     assert_eq!(page.get_panel(), "");
-    assert!(find(&ui, "同步状态:待同步 2 项").is_some());
+    assert!(has(&ui, "同步状态:待同步 2 项"));
     assert_eq!(store.pending().len(), 2);
     // Each person carries the 待同步 marker in the list.
     for id in [&first, &second] {
@@ -229,42 +239,58 @@ fn list_offline_work_sync_and_conflicts() {
             .unwrap();
         assert_eq!(row.pending, "待同步 1 项");
     }
-    // 同步 while offline: nothing lost, nothing sent.
+    // 同步 with no network: nothing lost, nothing arrived.
     click(&ui, "同步");
     assert_eq!(store.pending().len(), 2);
-    assert_eq!(api.staff_writes_created(), 0);
+    let statuses = t.statuses();
+    assert_eq!(statuses[&first], "not_started");
+    assert_eq!(statuses[&second], "not_started");
 
     // Back online: 同步 sends both, once.
-    api.set_offline(false);
+    gate.set_online(true);
     click(&ui, "同步");
     assert_eq!(store.pending().len(), 0, "{}", page.get_message());
-    assert!(find(&ui, "同步状态:已全部同步").is_some());
-    assert_eq!(api.staff_writes_created(), 2);
+    assert!(has(&ui, "同步状态:已全部同步"));
+    let statuses = t.statuses();
+    assert_eq!(statuses[&first], "submitted");
+    assert_eq!(statuses[&second], "deceased");
+    assert_eq!(t.records("confirmation"), 1);
+    assert_eq!(t.records("death"), 1);
     click(&ui, "同步");
-    assert_eq!(api.staff_writes_created(), 2);
+    assert_eq!(
+        gate.requests_to("/confirmations") + gate.requests_to("/death"),
+        2,
+        "nothing sent twice"
+    );
 
-    // A reference photo for someone who has none: consent is required, then it is queued.
-    api.set_offline(true);
+    // A reference photo for someone who has none: consent is required, then it is queued
+    // (a real face: the server finds one clear face in it).
+    gate.set_online(false);
+    let faces = faces();
     let bare = page
         .get_people()
         .iter()
-        .find(|r| r.no_reference)
+        .find(|r| r.no_reference && r.person_id != first.as_str())
         .expect("someone without a reference photo");
-    click(&ui, &bare.title);
-    assert!(find(&ui, "无基准照片").is_some());
-    click(&ui, "采集基准照片");
-    let face = photo_file(dir.path(), "face.jpg");
-    one(&ui, "本人正面免冠照片图片文件").set_accessible_value(&face);
-    click(&ui, "本人正面免冠照片 选择此文件");
-    click(&ui, "保存基准照片");
-    assert!(page.get_r_consent_error().contains("勾选"));
-    assert_eq!(store.pending().len(), 0);
-    click(&ui, app::controllers::staff::REFERENCE_CONSENT);
-    click(&ui, "保存基准照片");
-    assert_eq!(store.pending().len(), 1);
+    if let Some(faces) = &faces {
+        click(&ui, &bare.title);
+        assert!(has(&ui, "无基准照片"));
+        click(&ui, "采集基准照片");
+        let face = faces.join("stills/p07/p07_enroll.jpg");
+        one(&ui, "本人正面免冠照片图片文件").set_accessible_value(face.to_string_lossy().as_ref());
+        click(&ui, "本人正面免冠照片 选择此文件");
+        click(&ui, "保存基准照片");
+        assert!(page.get_r_consent_error().contains("勾选"));
+        assert_eq!(store.pending().len(), 0);
+        click(&ui, app::controllers::staff::REFERENCE_CONSENT);
+        click(&ui, "保存基准照片");
+        assert_eq!(store.pending().len(), 1);
+    }
+    let photos_queued = store.pending().len();
 
-    // A conflict: a 现场确认 queued offline for someone who then submitted on their own phone;
-    // the server refuses it and the banner says so until 知道了. Nothing is applied over it.
+    // A conflict: a 现场确认 queued offline for someone a colleague then confirmed on their own
+    // tablet; the server refuses it and the banner says so until 知道了. Nothing is applied
+    // over it.
     let third = shown_ids(&ui)
         .into_iter()
         .find(|id| id != &first && id != &second && id != bare.person_id.as_str())
@@ -272,23 +298,42 @@ fn list_offline_work_sync_and_conflicts() {
     click(&ui, &title_of(&third));
     click(&ui, "现场确认 / 远程确认");
     click(&ui, "保存确认记录");
-    assert_eq!(store.pending().len(), 2, "{}", page.get_message());
-    assert!(api.staff_mark_self_submitted(&third));
-    api.set_offline(false);
-    let created = api.staff_writes_created();
+    assert_eq!(
+        store.pending().len(),
+        photos_queued + 1,
+        "{}",
+        page.get_message()
+    );
+    let s = server();
+    let colleague = s.account(Role::Staff, "郑上门", &[&t.district]);
+    s.confirm(&colleague.phone, &third, "colleague-visit-1");
+    gate.set_online(true);
     click(&ui, "同步");
     assert_eq!(store.pending().len(), 0);
-    // The reference photo went through; the confirmation did not.
-    assert_eq!(api.staff_writes_created(), created + 1);
+    if faces.is_some() {
+        // The reference photo went through; the confirmation did not.
+        let token = Token::new(s.login(&t.staff.phone));
+        assert!(
+            client()
+                .staff_person(&token, &bare.person_id)
+                .unwrap()
+                .has_reference_photo
+        );
+    }
+    assert_eq!(
+        t.records("confirmation"),
+        2,
+        "the first and the colleague's"
+    );
     let conflicts = page.get_conflicts();
     assert_eq!(conflicts.row_count(), 1);
     let text = conflicts.row_data(0).unwrap().text.to_string();
     assert!(text.contains("已于"), "{text}");
-    assert!(find(&ui, &format!("冲突:{text}")).is_some());
+    assert!(has(&ui, &format!("冲突:{text}")));
     assert!(page.get_sync_status().contains("冲突"));
     click(&ui, &format!("知道了:{text}"));
     assert_eq!(page.get_conflicts().row_count(), 0);
-    assert!(find(&ui, "同步状态:已全部同步").is_some());
+    assert!(has(&ui, "同步状态:已全部同步"));
 
     // 长辈版 on the tablet: tap targets of at least 60 px.
     click(&ui, "长辈版");
@@ -314,18 +359,21 @@ fn list_offline_work_sync_and_conflicts() {
 
 #[test]
 fn assisted_review_opens_the_wizard_prefilled_and_returns_to_the_list() {
-    i_slint_backend_testing::init_no_event_loop();
+    let t = tablet(1);
     let dir = tempfile::tempdir().unwrap();
-    let drafts = Arc::new(DraftStore::open(&dir.path().join("d"), &StaticKey([8; 32])).unwrap());
-    let api = Arc::new(FakeAccounts::default());
-    let ui = start(api.clone(), drafts);
-    log_in_staff(&ui, &api);
+    let (gate, api) = gated();
+    let ui = start_ui(api, Some(drafts(&dir.path().join("d"), 8)));
+    log_in_staff(&ui, &t.staff);
     let page = ui.window.global::<StaffPage>();
     let store = ui.staff_store().unwrap();
     // Someone whose review is still owed and who has last year's form.
     let person = prefilled_person(&store, false);
     let detail = store.person(&person.person_id).unwrap();
-    api.set_offline(true);
+    assert_eq!(
+        detail.name, t.people[0].0.name,
+        "the full name for the visit"
+    );
+    gate.set_online(false);
     page.invoke_select(person.person_id.clone().into());
     assert!(page.get_p_can_review());
     click(&ui, "代为年审");
@@ -337,28 +385,14 @@ fn assisted_review_opens_the_wizard_prefilled_and_returns_to_the_list() {
         format!("代为年审 · {}", detail.name).as_str()
     );
     assert_eq!(w.get_saved_note(), "已带入上一年填报的信息,请与本人核对");
-    let name = w
-        .get_rows()
-        .iter()
-        .find(|r| r.key == "basic.name")
-        .unwrap()
-        .value
-        .to_string();
-    assert_eq!(name, detail.name);
+    assert_eq!(value_of(&ui, "basic.name"), detail.name);
     // Photos stay in memory with the wizard: 下一步 without them asks for them.
     click(&ui, "下一步");
     assert_eq!(w.get_step(), 0);
     let photo = photo_file(dir.path(), "front.png");
     w.invoke_photo_file("basic.id_front_photo".into(), photo.clone().into());
     w.invoke_photo_file("basic.id_back_photo".into(), photo.into());
-    let err = |key: &str| {
-        w.get_rows()
-            .iter()
-            .find(|r| r.key == key)
-            .map(|r| r.error.to_string())
-            .unwrap_or_default()
-    };
-    assert_eq!(err("basic.id_front_photo"), "");
+    assert_eq!(error_of(&ui, "basic.id_front_photo"), "");
     // 返回名单 goes back to the staff screen.
     click(&ui, "返回名单");
     assert_eq!(screen(&ui), "staff");
@@ -367,16 +401,15 @@ fn assisted_review_opens_the_wizard_prefilled_and_returns_to_the_list() {
 
 /// 代为年审 at a home visit without a network: the person's own face does the liveness with the
 /// challenge the tablet cached (p07's recorded frames stand in for the camera), 提交 queues the
-/// assisted review, and 同步 sends it once when the server answers again.
+/// assisted review, and 同步 sends it once when the server answers again — which re-checks the
+/// frames against the person's reference photo.
 #[test]
 fn assisted_review_offline_with_the_persons_face_then_sync() {
     use app::liveness::testdata;
     use app::liveness_ui::CameraSource;
     use app::platform::camera::Pacing;
     use app::LivenessPage;
-    use shared::liveness::Action;
 
-    i_slint_backend_testing::init_no_event_loop();
     let dir = tempfile::tempdir().unwrap();
     let frames = dir.path().join("frames");
     std::fs::create_dir(&frames).unwrap();
@@ -384,21 +417,23 @@ fn assisted_review_offline_with_the_persons_face_then_sync() {
         eprintln!("skipped: ../shared/testdata/faces not found");
         return;
     }
-    let drafts = Arc::new(DraftStore::open(&dir.path().join("d"), &StaticKey([4; 32])).unwrap());
-    let api = Arc::new(FakeAccounts::default());
-    api.set_liveness_actions(vec![Action::ShakeHead, Action::Nod]);
-    let ui = start(api.clone(), drafts);
+    let faces = faces().unwrap();
+    let t = tablet(1);
+    server().set_reference_photo(&t.people[0].1, &p07_photo(&faces));
+    let (gate, api) = gated();
+    let ui = start_ui(api, Some(drafts(&dir.path().join("d"), 4)));
     ui.liveness().set_camera(CameraSource::Frames {
         dir: frames,
         pacing: Pacing::AsFastAsRead,
     });
-    log_in_staff(&ui, &api);
+    log_in_staff(&ui, &t.staff);
     let page = ui.window.global::<StaffPage>();
     let store = ui.staff_store().unwrap();
     let person = prefilled_person(&store, true);
+    let challenge = store.offline_challenge(&person.person_id).unwrap();
 
     // No network from here.
-    api.set_offline(true);
+    gate.set_online(false);
     page.invoke_select(person.person_id.clone().into());
     click(&ui, "代为年审");
     let w = ui.window.global::<WizardPage>();
@@ -425,15 +460,15 @@ fn assisted_review_offline_with_the_persons_face_then_sync() {
     assert!(capture.frames.len() >= 10, "{}", capture.frames.len());
     assert_eq!(
         capture.claimed.iter().map(|c| c.action).collect::<Vec<_>>(),
-        vec![Action::ShakeHead, Action::Nod]
+        challenge.actions
     );
     click(&ui, "提交");
     assert_eq!(screen(&ui), "staff", "{}", w.get_message());
     assert!(page.get_message().contains("待同步"));
     assert_eq!(store.pending_for(&person.person_id).len(), 1);
-    assert_eq!(api.staff_writes_created(), 0);
+    assert_eq!(t.records("assisted_submission"), 0);
 
-    api.set_offline(false);
+    gate.set_online(true);
     click(&ui, "同步");
     assert_eq!(store.pending().len(), 0, "{}", page.get_message());
     assert!(
@@ -441,5 +476,18 @@ fn assisted_review_offline_with_the_persons_face_then_sync() {
         "{}",
         page.get_message()
     );
-    assert_eq!(api.staff_writes_created(), 1);
+    assert_eq!(t.records("assisted_submission"), 1);
+    assert_eq!(t.statuses()[&person.person_id], "submitted");
+}
+
+/// The staff member's own client: a person of another district is not there for them.
+#[test]
+fn another_districts_person_is_not_found() {
+    let t = tablet(1);
+    let s = server();
+    let elsewhere = s.people_in(&s.district(), 1);
+    let api: HttpClient = client();
+    let token = Token::new(s.login(&t.staff.phone));
+    let err = api.staff_person(&token, &elsewhere[0].1).unwrap_err();
+    assert_eq!(err.problem().map(|p| p.status), Some(404));
 }
