@@ -12,9 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use models::simulate::PixelBox;
 use models::{FaceModels, IdentityConfig, LivenessRunner};
 use shared::error::UserError;
-use shared::liveness::{ChallengeActions, FrameSignals, Progress, Verdict};
+use shared::liveness::{
+    ChallengeActions, FlashColour, FlashConfig, FlashSchedule, FrameSignals, Progress, Verdict,
+};
 
 use crate::platform::camera::{Camera, CameraError, Frame};
 
@@ -35,6 +38,18 @@ pub const MAX_EVIDENCE_FRAMES: usize = 150;
 pub const TAIL_MS: u64 = 1_000;
 /// An attempt never runs longer than this (frame time), whatever the camera does.
 pub const MAX_ATTEMPT_MS: u64 = 120_000;
+/// The colour flash starts once the face has been in view, alone and without a quality problem
+/// this long…
+pub const FLASH_STEADY_MS: u64 = 600;
+/// …or after this long in any case (the server judges what the frames show).
+pub const FLASH_WAIT_MAX_MS: u64 = 8_000;
+/// During the flash the face must hold still: yaw and pitch within this many degrees of where
+/// they were when it started, the box centre within this fraction of the frame. Otherwise the
+/// flash starts again (a moving face changes colour by itself and would fail the check).
+pub const FLASH_MAX_TURN_DEG: f32 = 10.0;
+pub const FLASH_MAX_SHIFT: f32 = 0.05;
+/// How often the flash starts again before it runs to its end whatever the face does.
+pub const FLASH_MAX_RESTARTS: u32 = 3;
 
 /// Why the models could not be used.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -183,6 +198,17 @@ impl std::fmt::Debug for Preview {
     }
 }
 
+/// Where the colour flash (炫彩) of an attempt stands, for the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlashState {
+    /// The challenge has none, or it is over: the actions are prompted.
+    Off,
+    /// Waiting for a steady face: 请正对屏幕,保持不动.
+    Preparing,
+    /// The screen shows this colour full-screen: 请保持不动.
+    Showing(FlashColour),
+}
+
 /// What the screen shows after a frame.
 #[derive(Debug, Clone)]
 pub struct LiveUpdate {
@@ -192,6 +218,7 @@ pub struct LiveUpdate {
     pub signals: FrameSignals,
     /// Milliseconds since the attempt started.
     pub t_ms: u64,
+    pub flash: FlashState,
 }
 
 /// One evidence frame: JPEG bytes and the time since the attempt started.
@@ -260,6 +287,9 @@ pub struct Captured {
     /// The photo shown on a failure screen: the most frontal kept frame with one face.
     pub photo: Option<Vec<u8>>,
     pub times: FrameTimes,
+    /// When the (last) colour flash started, in the frames' milliseconds; `None` when the
+    /// challenge has none or it never started.
+    pub flash_started_ms: Option<u64>,
 }
 
 impl std::fmt::Debug for Captured {
@@ -270,6 +300,7 @@ impl std::fmt::Debug for Captured {
             .field("frames", &self.frames.len())
             .field("photo", &self.photo.as_ref().map(Vec::len))
             .field("times", &self.times)
+            .field("flash_started_ms", &self.flash_started_ms)
             .finish()
     }
 }
@@ -308,6 +339,8 @@ pub struct AttemptOptions {
     pub preview: bool,
     /// The camera shows a mirror image (a selfie preview); the models are told.
     pub mirrored: bool,
+    /// The challenge's colour flash, shown before the actions.
+    pub flash: Option<FlashSchedule>,
 }
 
 impl Default for AttemptOptions {
@@ -317,8 +350,39 @@ impl Default for AttemptOptions {
             deadline: None,
             preview: false,
             mirrored: false,
+            flash: None,
         }
     }
+}
+
+/// The flash's course through an attempt.
+enum FlashRun {
+    Off,
+    /// Since when the face has been steady, if it is.
+    Waiting(Option<u64>),
+    /// Started at `start`; the face's pose and box centre then.
+    Showing {
+        start: u64,
+        pose: (f32, f32),
+        centre: (f32, f32),
+    },
+}
+
+/// The face box of an analysis in unmirrored frame pixels (what the camera's frame holds).
+fn camera_box(analysis: &models::FrameAnalysis, width: u32, mirrored: bool) -> Option<PixelBox> {
+    analysis.face().map(|f| {
+        let (xmin, xmax) = if mirrored {
+            (width as f32 - f.xmax, width as f32 - f.xmin)
+        } else {
+            (f.xmin, f.xmax)
+        };
+        PixelBox {
+            xmin,
+            ymin: f.ymin,
+            xmax,
+            ymax: f.ymax,
+        }
+    })
 }
 
 fn to_image(frame: &Frame) -> Option<image::RgbImage> {
@@ -375,6 +439,14 @@ pub fn run_attempt(
         models::detector_config(),
         IdentityConfig::default(),
     );
+    let mut flash = FlashRun::Off;
+    let mut flash_started_ms = None;
+    let mut restarts = 0u32;
+    if let Some(schedule) = &opts.flash {
+        runner = runner.with_flash(schedule.clone(), FlashConfig::default());
+        runner.hold_actions_until(u64::MAX);
+        flash = FlashRun::Waiting(None);
+    }
     let mut kept: Vec<KeptFrame> = Vec::new();
     let mut next_keep = 0u64;
     let mut keep_every = KEEP_EVERY_MS;
@@ -406,9 +478,72 @@ pub fn run_attempt(
         let (analysis, progress) = runner
             .push(models, &view, t_ms)
             .map_err(|e| AttemptError::Model(e.to_string()))?;
-        let signals = analysis.signals;
         times.add(began.elapsed());
-        action = progress.action;
+        // The flash: wait for a steady face, show the sequence, start again if the face moves.
+        let face = analysis.signals.single_face().copied();
+        let steady = face.is_some() && analysis.signals.primary_issue().is_none();
+        flash = match (flash, &opts.flash) {
+            (FlashRun::Waiting(since), Some(_)) => {
+                let since = if steady { since.or(Some(t_ms)) } else { None };
+                let ready = since.is_some_and(|s| t_ms.saturating_sub(s) >= FLASH_STEADY_MS);
+                match face {
+                    Some(f) if ready || (face.is_some() && t_ms >= FLASH_WAIT_MAX_MS) => {
+                        runner.flash_started(t_ms);
+                        flash_started_ms = Some(t_ms);
+                        FlashRun::Showing {
+                            start: t_ms,
+                            pose: (f.yaw_deg, f.pitch_deg),
+                            centre: f.face_box.center(),
+                        }
+                    }
+                    _ => FlashRun::Waiting(since),
+                }
+            }
+            (FlashRun::Showing { start, pose, centre }, Some(schedule)) => {
+                let moved = face.is_none_or(|f| {
+                    let (x, y) = f.face_box.center();
+                    (f.yaw_deg - pose.0).abs() > FLASH_MAX_TURN_DEG
+                        || (f.pitch_deg - pose.1).abs() > FLASH_MAX_TURN_DEG
+                        || (x - centre.0).abs() > FLASH_MAX_SHIFT
+                        || (y - centre.1).abs() > FLASH_MAX_SHIFT
+                });
+                if t_ms >= start + schedule.total_ms() {
+                    FlashRun::Off
+                } else if moved && restarts < FLASH_MAX_RESTARTS {
+                    restarts += 1;
+                    runner.hold_actions_until(u64::MAX);
+                    FlashRun::Waiting(None)
+                } else {
+                    FlashRun::Showing {
+                        start,
+                        pose,
+                        centre,
+                    }
+                }
+            }
+            _ => FlashRun::Off,
+        };
+        let flash_state = match (&flash, &opts.flash) {
+            (FlashRun::Waiting(_), _) => FlashState::Preparing,
+            (FlashRun::Showing { start, .. }, Some(schedule)) => schedule
+                .colour_at(t_ms as i64 - *start as i64)
+                .map_or(FlashState::Off, FlashState::Showing),
+            _ => FlashState::Off,
+        };
+        camera.screen(
+            match flash_state {
+                FlashState::Showing(c) => Some(c),
+                _ => None,
+            },
+            camera_box(&analysis, frame.width, opts.mirrored),
+        );
+        let flashing = matches!(flash, FlashRun::Showing { .. });
+        let signals = analysis.signals;
+        action = if matches!(flash, FlashRun::Off) {
+            progress.action
+        } else {
+            None
+        };
         let img = to_image(&frame);
         let finished = runner.is_finished();
         // The frame that completes the last action is always kept (the claimed time must lie
@@ -418,7 +553,9 @@ pub fn run_attempt(
             kept.pop();
             next_keep = 0;
         }
-        if t_ms >= next_keep {
+        // Every frame of the flash is kept (the server needs each colour step); otherwise
+        // every KEEP_EVERY_MS.
+        if t_ms >= next_keep || flashing {
             if let Some(jpeg) = img.as_ref().and_then(evidence_jpeg) {
                 if let Some(face) = signals.single_face() {
                     let off = face.yaw_deg.abs() + face.pitch_deg.abs();
@@ -447,6 +584,7 @@ pub fn run_attempt(
             progress,
             signals,
             t_ms,
+            flash: flash_state,
         });
         if finished {
             break Ended::Verdict;
@@ -475,6 +613,7 @@ pub fn run_attempt(
         frames: kept,
         photo: best.map(|b| b.1),
         times,
+        flash_started_ms,
     })
 }
 

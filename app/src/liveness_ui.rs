@@ -127,6 +127,7 @@ pub struct OfflineCapture {
     pub challenge_id: String,
     pub frames: Vec<(Vec<u8>, u64)>,
     pub claimed: Vec<crate::api::liveness::ActionAt>,
+    pub flash_started_ms: Option<u64>,
 }
 
 impl std::fmt::Debug for OfflineCapture {
@@ -363,6 +364,8 @@ impl LivenessUi {
                     deadline: None,
                     preview: true,
                     mirrored,
+                    // `ctl::verify` takes the flash from the challenge it gets.
+                    flash: None,
                 };
                 let r = ctl::verify(&api, &token, &category, &models, cam.as_mut(), opts, |s| {
                     on_step(s)
@@ -512,6 +515,7 @@ impl LivenessUi {
                         challenge_id: attempt.challenge_id.clone(),
                         frames: c.frames.iter().map(|f| (f.jpeg.clone(), f.t_ms)).collect(),
                         claimed: c.verdict.done_at.clone(),
+                        flash_started_ms: c.flash_started_ms,
                     });
                 }
                 (attempt.outcome, photo)
@@ -741,6 +745,7 @@ fn offline_attempt(
         deadline: Some(std::time::Instant::now() + left.min(OFFLINE_ATTEMPT_LIMIT)),
         preview: true,
         mirrored,
+        flash: ctl::flash_schedule(challenge)?,
     };
     let captured = models
         .with(|m| {
@@ -801,10 +806,19 @@ fn show_step_on(w: &AppWindow, step: Step, expires: &mut Option<DateTime<Utc>>) 
                 None => i64::from(p.get_expires_at()) - Utc::now().timestamp(),
             };
             let view = live_view(&update.progress, left.max(0));
-            if update.progress.verdict.is_none() {
+            let flash = ctl::flash_view(update.flash);
+            if let Some(f) = &flash {
+                p.set_prompt(f.prompt.into());
+                p.set_step_text(f.step.into());
+            } else if update.progress.verdict.is_none() {
                 p.set_prompt(view.prompt.into());
                 p.set_step_text(view.step.into());
             }
+            let colour = flash.and_then(|f| f.colour);
+            if let Some([r, g, b]) = colour {
+                p.set_flash_colour(slint::Color::from_rgb_u8(r, g, b));
+            }
+            p.set_flashing(colour.is_some());
             p.set_hint(view.hint.into());
             p.set_countdown(view.countdown.into());
             if let Some(preview) = &update.preview {
@@ -813,6 +827,7 @@ fn show_step_on(w: &AppWindow, step: Step, expires: &mut Option<DateTime<Utc>>) 
             }
         }
         Step::Uploading { frames } => {
+            p.set_flashing(false);
             p.set_stage("uploading".into());
             p.set_status(format!("正在上传核验画面({frames}张)…").into());
         }

@@ -82,6 +82,8 @@ pub enum StaffOp {
         challenge_id: String,
         frames: Vec<(Vec<u8>, u64)>,
         claimed: Vec<ActionAt>,
+        /// When the colour flash started (frame time), for the evidence.
+        flash_started_ms: Option<u64>,
     },
     /// 现场确认 / 远程确认. `req.photo_upload` is ignored: the photo travels as `photo_jpeg`
     /// and its upload id is filled in at sync time.
@@ -276,6 +278,9 @@ enum Payload {
         challenge_id: String,
         frames: Vec<(Blob, u64)>,
         claimed: Vec<ActionAt>,
+        /// Absent in operations queued before the colour flash existed.
+        #[serde(default)]
+        flash_started_ms: Option<u64>,
         /// The evidence was sent (passed, or the server said it was already sent).
         evidence_done: bool,
     },
@@ -693,6 +698,7 @@ impl StaffStore {
                 challenge_id,
                 frames,
                 claimed,
+                flash_started_ms,
                 ..
             } => {
                 if challenge_id.is_empty() || !is_path_safe(&challenge_id) {
@@ -716,6 +722,7 @@ impl StaffStore {
                         challenge_id: challenge_id.clone(),
                         frames: frames.into_iter().map(|(b, t)| (Blob::new(b), t)).collect(),
                         claimed,
+                        flash_started_ms,
                         evidence_done: false,
                     },
                     Some(challenge_id),
@@ -1008,6 +1015,7 @@ impl StaffStore {
                 challenge_id,
                 frames,
                 claimed,
+                flash_started_ms,
                 evidence_done,
             } => {
                 if !*evidence_done {
@@ -1020,6 +1028,7 @@ impl StaffStore {
                             })
                             .collect(),
                         claimed: claimed.clone(),
+                        flash_started_ms: *flash_started_ms,
                     };
                     match api.send_evidence(token, challenge_id, &req) {
                         Ok(r) if r.passed => {}
@@ -1157,7 +1166,6 @@ mod tests {
     use ::tests::gate::{Fault, Gate};
     use shared::api::accounts::Role;
     use shared::error::UserError;
-    use std::path::PathBuf;
 
     /// A JPEG that is not a face (ID card, evidence and confirmation photos).
     fn jpeg(seed: u8) -> Vec<u8> {
@@ -1472,30 +1480,6 @@ mod tests {
         assert!(other.people().is_empty());
     }
 
-    /// p07 doing `actions` in order, 133 ms apart (the clips of the test data).
-    fn frames_for(faces: &Path, actions: &[shared::liveness::Action]) -> Vec<(u64, PathBuf)> {
-        let clip = |dir: &str, max: usize| {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(faces.join(dir))
-                .unwrap()
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
-                .collect();
-            files.sort();
-            files.into_iter().step_by(2).take(max).collect::<Vec<_>>()
-        };
-        actions
-            .iter()
-            .flat_map(|a| match a {
-                shared::liveness::Action::ShakeHead => {
-                    clip("actions/turn_head/p07_turn_left_right_frames", 40)
-                }
-                _ => clip("actions/nod/p07_nod_frames", 28),
-            })
-            .enumerate()
-            .map(|(k, p)| (k as u64 * 133, p))
-            .collect()
-    }
-
     #[test]
     fn an_already_sent_evidence_does_not_block_the_submission() {
         let Some(faces) = crate::liveness::testdata::faces_dir() else {
@@ -1512,10 +1496,15 @@ mod tests {
         let store = w.store(dir.path(), 5);
         store.refresh(&w.api, &w.token).unwrap();
         let ch = store.offline_challenge(&pid).unwrap();
-        let frames = frames_for(&faces, &ch.actions);
-        let claimed = w
-            .server
-            .block_on(::tests::kit::claims(&ch.actions, &frames));
+        let flash = crate::controllers::liveness::flash_schedule(&ch)
+            .unwrap()
+            .expect("a flash");
+        let (frames, flash_started_ms, claimed) = w.server.block_on(::tests::kit::recorded(
+            Some(&flash),
+            &::tests::kit::p07_lead_in(&faces),
+            &ch.actions,
+            &::tests::kit::p07_doing(&faces, &ch.actions),
+        ));
         assert_eq!(claimed.len(), 2, "the models see both actions");
         let d = store.person(&pid).unwrap();
         let op = StaffOp::AssistedReview {
@@ -1524,11 +1513,9 @@ mod tests {
             id_front_jpeg: jpeg(1),
             id_back_jpeg: jpeg(2),
             challenge_id: ch.challenge_id.clone(),
-            frames: frames
-                .iter()
-                .map(|(t, p)| (std::fs::read(p).unwrap(), *t))
-                .collect(),
+            frames: frames.iter().map(|(t, b)| (b.clone(), *t)).collect(),
             claimed: claimed.clone(),
+            flash_started_ms,
         };
         let op_id = store.enqueue(op.clone()).unwrap();
         // The evidence went through before a crash (by hand here); the sync meets
@@ -1552,7 +1539,11 @@ mod tests {
             .send_evidence(
                 &w.token,
                 &ch.challenge_id,
-                &EvidenceRequest { frames, claimed },
+                &EvidenceRequest {
+                    frames,
+                    claimed,
+                    flash_started_ms,
+                },
             )
             .unwrap();
         assert!(r.passed, "{r:?}");

@@ -195,6 +195,21 @@ impl LivenessRunner {
         }
     }
 
+    /// Holds the first action back until `t_ms` (`u64::MAX`: until further notice, while the app
+    /// waits for a steady face to start the flash on); [`flash_started`](Self::flash_started)
+    /// replaces it with the flash's end.
+    pub fn hold_actions_until(&mut self, t_ms: u64) {
+        self.session.hold_until(t_ms);
+    }
+
+    /// Whether `t_ms` falls within the flash (and the camera's lag after it), once started.
+    fn in_flash(&self, t_ms: u64) -> bool {
+        match (self.flash.as_ref().and_then(|p| p.start_ms), self.hold_until()) {
+            (Some(start), Some(end)) => t_ms >= start && t_ms <= end,
+            _ => false,
+        }
+    }
+
     /// Until when the first action is not prompted (the flash and the camera's lag), once the
     /// flash has started.
     pub fn hold_until(&self) -> Option<u64> {
@@ -240,7 +255,9 @@ impl LivenessRunner {
                 .is_none_or(|last| t_ms.saturating_sub(last) >= plan.every_ms);
             let frontal = face.yaw_deg.abs() <= plan.max_pose_deg
                 && face.pitch_deg.abs() <= plan.max_pose_deg;
-            if due && frontal && self.pad_scores.len() < plan.max_frames {
+            // Not under the flash's coloured light: the network was trained on ordinary light.
+            let lit = self.in_flash(t_ms);
+            if due && frontal && !lit && self.pad_scores.len() < plan.max_frames {
                 if let Some(score) = models.pad_score(frame, det)? {
                     self.pad_scores.push(score);
                     self.pad_last_ms = Some(t_ms);

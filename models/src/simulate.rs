@@ -62,6 +62,15 @@ pub struct Lighting {
     pub ambient: [f32; 3],
 }
 
+/// A phone held at arm's length in a room: the screen gives the face 15 % of the ambient light
+/// and the room behind it 1 %. What the desktop app's recorded camera and the end-to-end tests
+/// add to recorded frames during the flash.
+pub const ARM_LENGTH: Lighting = Lighting {
+    k_face: 0.15,
+    k_background: 0.01,
+    ambient: [1.0, 1.0, 1.0],
+};
+
 /// An RGB image, 3 bytes per pixel.
 pub struct Image<'a> {
     pub rgb: &'a mut [u8],

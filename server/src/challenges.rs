@@ -5,7 +5,7 @@
 
 use chrono::Datelike;
 use shared::api::review::ChallengeIssued;
-use shared::liveness::{Action, Challenge, ChallengeId};
+use shared::liveness::{Action, Challenge, ChallengeId, FlashSchedule};
 use shared::FieldError;
 
 use crate::clock::rfc3339;
@@ -21,7 +21,8 @@ const CHALLENGE_FIELD: &str = "liveness_challenge_id";
 
 /// Issues a challenge to `user_id` (`shared::liveness::Challenge::issue` with the OS RNG and
 /// `--liveness-actions`: 2–3 actions, two minutes; `ttl_secs` instead of two minutes when
-/// given) and stores it with its owner.
+/// given) and stores it with its owner. Every challenge has a colour flash, its sequence derived
+/// from the nonce (`shared::liveness::flash`); the answer spells it out for the app.
 pub async fn issue(
     st: &AppState,
     user_id: &str,
@@ -43,6 +44,7 @@ pub async fn issue(
             actions: &actions_json,
             issued_at,
             expires_at,
+            flash: true,
         })
         .await?;
     Ok(ChallengeIssued {
@@ -50,6 +52,7 @@ pub async fn issue(
         nonce: challenge.nonce().as_str().to_owned(),
         actions,
         expires_at: rfc3339(expires_at),
+        flash: FlashSchedule::from_nonce(challenge.nonce()).steps().to_vec(),
     })
 }
 

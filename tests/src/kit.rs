@@ -1,14 +1,18 @@
 //! Building blocks for tests that go through the review intake: staff accounts, roster ids, a
-//! valid form, photo uploads (and multipart bodies), passed liveness challenges and whole
-//! submissions. Shared by the e2e test files so each writes them once.
+//! valid form, photo uploads (and multipart bodies), passed liveness challenges, liveness
+//! evidence as the app records it (the colour flash's light simulated on recorded frames) and
+//! whole submissions. Shared by the e2e test files so each writes them once.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use models::simulate::{self, PixelBox};
 use models::{FaceModels, IdentityConfig, LivenessRunner};
 use serde_json::{json, Value};
 use shared::api::accounts::Role;
-use shared::liveness::{Action, ActionAt, ChallengeActions};
+use shared::liveness::{
+    Action, ActionAt, ChallengeActions, FlashConfig, FlashSchedule, FlashStep,
+};
 
 use crate::{read, ClockExt, Person, Reply, TestApp, PASSWORD};
 
@@ -196,11 +200,187 @@ fn face_models() -> &'static Mutex<FaceModels> {
     MODELS.get_or_init(|| Mutex::new(FaceModels::load_bundled().expect("models load")))
 }
 
+/// Camera frames of a session as the app sends them: time (ms since the attempt started) and
+/// JPEG bytes.
+pub type Frames = Vec<(u64, Vec<u8>)>;
+
+/// The frames of files, as they are.
+pub fn read_frames(frames: &[(u64, PathBuf)]) -> Frames {
+    frames
+        .iter()
+        .map(|(t, p)| (*t, std::fs::read(p).expect("frame")))
+        .collect()
+}
+
+/// The app's camera rate during the flash (it keeps every frame then).
+const FLASH_FRAME_MS: u64 = 66;
+/// The app starts the flash once the face has been steady this long (`app::liveness`).
+const FLASH_STEADY_MS: u64 = 660;
+
+fn encode_jpeg(img: &image::RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(img)
+        .expect("encode");
+    out
+}
+
+/// The challenge's flash (the `flash` of a `ChallengeIssued` body), `None` without one.
+pub fn flash_of(challenge: &Value) -> Option<FlashSchedule> {
+    let steps: Vec<FlashStep> = serde_json::from_value(challenge["flash"].clone()).ok()?;
+    FlashSchedule::from_steps(steps)
+}
+
+/// What the app records for a challenge with a colour flash, from recorded frames: `lead_in`
+/// (the person looking at the camera) looped at 15 fps, lit by the flash from 660 ms on as a
+/// face at arm's length would be (`models::simulate::ARM_LENGTH`, one frame of lag, as the app's
+/// screen changes after a frame), then `frames` after it. Returns the frames and the flash's
+/// start. Without a flash, `frames` as they are.
+pub async fn flashed(
+    flash: Option<&FlashSchedule>,
+    lead_in: &[PathBuf],
+    frames: &[(u64, PathBuf)],
+) -> (Frames, Option<u64>) {
+    let Some(schedule) = flash.cloned() else {
+        return (read_frames(frames), None);
+    };
+    let (lead_in, frames) = (lead_in.to_vec(), frames.to_vec());
+    tokio::task::spawn_blocking(move || {
+        let mut m = face_models().lock().unwrap_or_else(|e| e.into_inner());
+        // Each lead-in picture and its face box, found once.
+        let pictures: Vec<(image::RgbImage, Option<PixelBox>)> = lead_in
+            .iter()
+            .map(|p| {
+                let img = image::open(p).expect("frame").to_rgb8();
+                let (w, h) = img.dimensions();
+                let frame = models::Frame::new(img.as_raw(), w, h).expect("frame");
+                let face = m.analyze(&frame, 0).expect("models").face().map(|f| PixelBox {
+                    xmin: f.xmin,
+                    ymin: f.ymin,
+                    xmax: f.xmax,
+                    ymax: f.ymax,
+                });
+                (img, face)
+            })
+            .collect();
+        let start = FLASH_STEADY_MS;
+        let end = start + schedule.total_ms() + 400;
+        let mut out: Frames = Vec::new();
+        let mut t = 0;
+        let mut k = 0;
+        while t < end {
+            let (img, face) = &pictures[k % pictures.len()];
+            let mut img = img.clone();
+            let colour = schedule.colour_at(t as i64 - (start + FLASH_FRAME_MS) as i64);
+            if let Some(face) = face {
+                let (w, h) = img.dimensions();
+                simulate::reflect(
+                    &mut simulate::Image {
+                        rgb: &mut img,
+                        width: w,
+                        height: h,
+                    },
+                    face,
+                    colour,
+                    &simulate::ARM_LENGTH,
+                );
+            }
+            out.push((t, encode_jpeg(&img)));
+            t += FLASH_FRAME_MS;
+            k += 1;
+        }
+        for (ft, p) in &frames {
+            out.push((end + ft, std::fs::read(p).expect("frame")));
+        }
+        (out, Some(start))
+    })
+    .await
+    .expect("flash task")
+}
+
+/// A replay attack on a screen held to the phone: the recorded frames as they are, with the
+/// live phone's flash reflected evenly off the screen's glass (`strength` in linear light, see
+/// `models::simulate::reflect_flat`), one frame of lag.
+pub fn replayed(
+    flash: &FlashSchedule,
+    start_ms: u64,
+    frames: &[(u64, PathBuf)],
+    strength: f32,
+) -> Frames {
+    frames
+        .iter()
+        .map(|(t, p)| {
+            let mut img = image::open(p).expect("frame").to_rgb8();
+            let (w, h) = img.dimensions();
+            let colour = flash.colour_at(*t as i64 - (start_ms + FLASH_FRAME_MS) as i64);
+            simulate::reflect_flat(
+                &mut simulate::Image {
+                    rgb: &mut img,
+                    width: w,
+                    height: h,
+                },
+                colour,
+                strength,
+            );
+            (*t, encode_jpeg(&img))
+        })
+        .collect()
+}
+
+/// Every second frame of a 15 fps clip of `faces` (7.5 fps), at most `max`.
+pub fn clip_frames(faces: &Path, dir: &str, max: usize) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(faces.join(dir))
+        .expect("clip")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .collect();
+    files.sort();
+    files.into_iter().step_by(2).take(max).collect()
+}
+
+/// p07 doing `actions` (shake_head, nod) in order, 133 ms apart.
+pub fn p07_doing(faces: &Path, actions: &[Action]) -> Vec<(u64, PathBuf)> {
+    actions
+        .iter()
+        .flat_map(|a| match a {
+            Action::ShakeHead => {
+                clip_frames(faces, "actions/turn_head/p07_turn_left_right_frames", 40)
+            }
+            _ => clip_frames(faces, "actions/nod/p07_nod_frames", 28),
+        })
+        .enumerate()
+        .map(|(k, p)| (k as u64 * 133, p))
+        .collect()
+}
+
+/// Two seconds of p07 looking at the camera (the lead-in during which the screen flashes).
+pub fn p07_lead_in(faces: &Path) -> Vec<PathBuf> {
+    clip_frames(faces, "actions/neutral/p07_neutral_frames", 15)
+}
+
+/// A session as the app records it: `lead_in` while the screen flashes ([`flashed`]), then
+/// `frames`; with the flash's start and the claims the models make on them.
+pub async fn recorded(
+    flash: Option<&FlashSchedule>,
+    lead_in: &[PathBuf],
+    actions: &[Action],
+    frames: &[(u64, PathBuf)],
+) -> (Frames, Option<u64>, Vec<ActionAt>) {
+    let (frames, start) = flashed(flash, lead_in, frames).await;
+    let claimed = claims(actions, flash.zip(start), &frames).await;
+    (frames, start, claimed)
+}
+
 /// What the app would claim: the actions' completion times as the models see them on these
-/// frames (empty when the session does not pass).
-pub async fn claims(actions: &[Action], frames: &[(u64, PathBuf)]) -> Vec<ActionAt> {
+/// frames, the flash (if any) started at its time (empty when the session does not pass).
+pub async fn claims(
+    actions: &[Action],
+    flash: Option<(&FlashSchedule, u64)>,
+    frames: &Frames,
+) -> Vec<ActionAt> {
     let actions = ChallengeActions::new(actions.iter().copied()).expect("actions");
-    let frames = frames.to_vec();
+    let frames = frames.clone();
+    let flash = flash.map(|(s, t)| (s.clone(), t));
     tokio::task::spawn_blocking(move || {
         let mut m = face_models().lock().unwrap_or_else(|e| e.into_inner());
         let mut runner = LivenessRunner::new(
@@ -208,14 +388,15 @@ pub async fn claims(actions: &[Action], frames: &[(u64, PathBuf)]) -> Vec<Action
             models::detector_config(),
             IdentityConfig::default(),
         );
-        for (t, path) in &frames {
-            let img = image::open(path).expect("frame").to_rgb8();
+        if let Some((schedule, start)) = flash {
+            runner = runner.with_flash(schedule, FlashConfig::default());
+            runner.flash_started(start);
+        }
+        for (t, bytes) in &frames {
+            let img = image::load_from_memory(bytes).expect("frame").to_rgb8();
             let (w, h) = img.dimensions();
             let frame = models::Frame::new(img.as_raw(), w, h).expect("frame");
             runner.push(&mut m, &frame, *t).expect("models");
-            if runner.is_finished() {
-                break;
-            }
         }
         runner.finish().verdict.done_at
     })

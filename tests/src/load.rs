@@ -141,6 +141,7 @@ async fn prepare_one(store: &Store, i: usize, now: i64) -> Result<Submitter, sql
             actions: "[\"blink\",\"nod\"]",
             issued_at: now,
             expires_at: now + 120,
+            flash: true,
         })
         .await?;
     store

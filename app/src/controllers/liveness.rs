@@ -14,14 +14,17 @@ use chrono::{DateTime, Utc};
 use shared::api::review::{SubmissionRequest, UploadKind};
 use shared::category::Category;
 use shared::error::UserError;
-use shared::liveness::{Action, ChallengeActions, FailReason, Hint, Progress};
+use shared::liveness::{
+    Action, ChallengeActions, FailReason, FlashSchedule, Hint, Nonce, Progress,
+};
 
 use crate::api::liveness::{
     ActionAt, ChallengeIssued, EvidenceFrame, EvidenceRequest, EvidenceResult,
 };
 use crate::api::{ApiError, HttpClient, Token};
 use crate::liveness::{
-    run_attempt, AttemptError, AttemptOptions, Captured, Ended, LiveUpdate, ModelsHandle,
+    run_attempt, AttemptError, AttemptOptions, Captured, Ended, FlashState, LiveUpdate,
+    ModelsHandle,
 };
 use crate::platform::camera::Camera;
 
@@ -198,6 +201,32 @@ pub struct LiveView {
     pub total: usize,
 }
 
+/// What the screen shows during the colour flash instead of the action prompt: the prompt,
+/// the line above it, and the full-screen colour (`None` while preparing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlashView {
+    pub prompt: &'static str,
+    pub step: &'static str,
+    pub colour: Option<[u8; 3]>,
+}
+
+/// The flash's view for `state`; `None` once the actions are prompted.
+pub fn flash_view(state: FlashState) -> Option<FlashView> {
+    match state {
+        FlashState::Off => None,
+        FlashState::Preparing => Some(FlashView {
+            prompt: "请正对屏幕,保持不动",
+            step: "即将开始光线核验",
+            colour: None,
+        }),
+        FlashState::Showing(c) => Some(FlashView {
+            prompt: "请保持不动",
+            step: "屏幕颜色变化中",
+            colour: Some(c.rgb()),
+        }),
+    }
+}
+
 /// Seconds left until `expires_at` at `now` (0 when past).
 pub fn seconds_left(expires_at: &DateTime<Utc>, now: DateTime<Utc>) -> i64 {
     (*expires_at - now).num_seconds().max(0)
@@ -251,10 +280,27 @@ pub fn new_challenge(
     let issued = api.new_challenge(token).map_err(VerifyError::Api)?;
     let actions = ChallengeActions::new(issued.actions.iter().copied())
         .map_err(|_| VerifyError::BadChallenge)?;
+    flash_schedule(&issued)?;
     let expires = DateTime::parse_from_rfc3339(&issued.expires_at)
         .map_err(|_| VerifyError::BadChallenge)?
         .with_timezone(&Utc);
     Ok((issued, actions, expires))
+}
+
+/// The challenge's colour flash (`None` when it has none); a malformed one is refused as
+/// [`VerifyError::BadChallenge`] — and must be what the nonce gives, so a server and an app of
+/// different versions cannot silently disagree.
+pub fn flash_schedule(issued: &ChallengeIssued) -> Result<Option<FlashSchedule>, VerifyError> {
+    if issued.flash.is_empty() {
+        return Ok(None);
+    }
+    let from_nonce = Nonce::parse(&issued.nonce)
+        .map(|n| FlashSchedule::from_nonce(&n))
+        .map_err(|_| VerifyError::BadChallenge)?;
+    match FlashSchedule::from_steps(issued.flash.clone()) {
+        Some(s) if s == from_nonce => Ok(Some(s)),
+        _ => Err(VerifyError::BadChallenge),
+    }
 }
 
 /// Uploads the kept frames (`kind=liveness_frame`) and posts the evidence with the claimed
@@ -279,7 +325,15 @@ pub fn send_evidence(
         });
     }
     let claimed: Vec<ActionAt> = captured.verdict.done_at.clone();
-    api.send_evidence(token, challenge_id, &EvidenceRequest { frames, claimed })
+    api.send_evidence(
+        token,
+        challenge_id,
+        &EvidenceRequest {
+            frames,
+            claimed,
+            flash_started_ms: captured.flash_started_ms,
+        },
+    )
 }
 
 /// What a whole attempt produced, for the screen and the tests.
@@ -328,6 +382,7 @@ pub fn verify(
     let left = (expires_at - Utc::now()).to_std().unwrap_or_default();
     let opts = AttemptOptions {
         deadline: Some(std::time::Instant::now() + left),
+        flash: flash_schedule(&issued)?,
         ..opts
     };
     let captured = models
@@ -345,7 +400,14 @@ pub fn verify(
         captured: None,
         server: None,
     };
-    if !captured.verdict.passed {
+    // A picture (PAD) or a face that did not reflect the flash: the server judges the frames
+    // itself, so that it counts the attempt (特殊人群核验 opens after several) and audits it.
+    let server_judges = captured.ended == Ended::Verdict
+        && captured
+            .verdict
+            .reason
+            .is_some_and(FailReason::counts_as_face_failure);
+    if !captured.verdict.passed && !server_judges {
         // Failed on the device: nothing is sent; the person tries again with a new challenge.
         let reason = match captured.ended {
             Ended::TimeUp => Some(FailReason::ChallengeExpired),
@@ -712,6 +774,7 @@ mod tests {
         let req = EvidenceRequest {
             frames: vec![],
             claimed: vec![],
+            flash_started_ms: Some(0),
         };
         let first = api
             .send_evidence(&token, &issued.challenge_id, &req)

@@ -5,11 +5,18 @@
 //! [`Recorded`] is what `--camera-frames DIR` opens. DIR is either
 //! - flat: JPEG/PNG frames played in file-name order, looping; or
 //! - per action: sub-folders `blink/`, `open_mouth/`, `shake_head/`, `nod/` (any of them, each a
-//!   clip of frames; sub-folders may be symlinks) and optionally `neutral/`, played once first.
+//!   clip of frames; sub-folders may be symlinks) and optionally `neutral/`, played first and
+//!   looped until an action is asked for (the person looks at the camera during the flash).
 //!   The liveness screen tells the camera which action it is asking for ([`Camera::want`]) and
 //!   the source plays that action's clip from its start, looping it until the next action. Like
 //!   a person, it reacts to a new prompt after [`REACTION_MS`] (the current clip goes on until
 //!   then), so the movement that completed an action is recorded to its end.
+//!
+//! A recording was not filmed in front of this screen, so during the colour flash (炫彩) it has
+//! none of the screen's light on the face: [`Recorded`] adds it, with the reflection model of
+//! `models::simulate` (a live face at arm's length, the room behind it far less lit), so that
+//! testers and tests can go through the whole 身份核验 with recorded clips. A real camera needs
+//! nothing of the sort: the real screen lights the real face.
 //!
 //! Frames are stamped at the recording's rate: a file `fps` in DIR (e.g. `15`), else 15 fps.
 //! With [`Pacing::RealTime`] `next_frame` waits until a frame is due (as a webcam would); with
@@ -18,8 +25,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use models::simulate::{self, PixelBox};
 use shared::error::UserError;
-use shared::liveness::Action;
+use shared::liveness::{Action, FlashColour};
 
 /// One RGB frame.
 #[derive(Clone, PartialEq, Eq)]
@@ -81,7 +89,13 @@ pub trait Camera: Send {
     /// The action the screen is asking for now (`None` before the first and after the last).
     /// A live camera ignores it; a per-action recording switches to that action's clip.
     fn want(&mut self, _action: Option<Action>) {}
+
+    /// The colour the screen shows from now on (`None`: no flash), and where the face was in
+    /// the last frame (view pixels, unmirrored). A live camera ignores it (the screen itself
+    /// lights the face); a recording adds the light to the frames it delivers.
+    fn screen(&mut self, _colour: Option<FlashColour>, _face: Option<PixelBox>) {}
 }
+
 
 /// A camera whose use the system refused (what Android reports when the user denied the
 /// permission); for tests of the explanation screen and `--camera-denied`.
@@ -205,6 +219,10 @@ pub struct Recorded {
     reaction_frames: u64,
     /// A clip to switch to once `delivered` reaches the count.
     pending: Option<(usize, u64)>,
+    /// The screen's colour and the face's last box (see [`Camera::screen`]).
+    light: Option<(FlashColour, PixelBox)>,
+    /// An action has been asked for (the neutral lead-in then plays to its end, once).
+    wanted: bool,
 }
 
 impl std::fmt::Debug for Recorded {
@@ -269,6 +287,8 @@ impl Recorded {
             started: None,
             reaction_frames: (REACTION_MS as f64 / (1000.0 / fps)).round() as u64,
             pending: None,
+            light: None,
+            wanted: false,
         })
     }
 
@@ -311,8 +331,10 @@ impl Camera for Recorded {
             let p = self.neutral[self.next].clone();
             self.next += 1;
             if self.next >= self.neutral.len() {
-                self.playing_neutral = false;
+                // Until an action is asked for (the colour flash comes first), the person
+                // keeps looking at the camera: the lead-in plays again.
                 self.next = 0;
+                self.playing_neutral = !self.wanted;
             }
             p
         } else {
@@ -331,7 +353,24 @@ impl Camera for Recorded {
             }
         }
         self.delivered += 1;
-        read_frame(&path, t_ms).map(Some)
+        let mut frame = read_frame(&path, t_ms)?;
+        if let Some((colour, face)) = self.light {
+            simulate::reflect(
+                &mut simulate::Image {
+                    rgb: &mut frame.rgb,
+                    width: frame.width,
+                    height: frame.height,
+                },
+                &face,
+                Some(colour),
+                &simulate::ARM_LENGTH,
+            );
+        }
+        Ok(Some(frame))
+    }
+
+    fn screen(&mut self, colour: Option<FlashColour>, face: Option<PixelBox>) {
+        self.light = colour.zip(face);
     }
 
     fn want(&mut self, action: Option<Action>) {
@@ -339,6 +378,7 @@ impl Camera for Recorded {
         let Some(i) = self.clips.iter().position(|c| c.0 == Some(action)) else {
             return;
         };
+        self.wanted = true;
         if self.pending.is_some_and(|p| p.0 == i) {
             return;
         }

@@ -876,6 +876,7 @@ impl Ui {
                     challenge_id: capture.challenge_id,
                     frames: capture.frames,
                     claimed: capture.claimed,
+                    flash_started_ms: capture.flash_started_ms,
                 };
                 match store.enqueue(op) {
                     Ok(_) => {

@@ -140,6 +140,7 @@ fn assisted_review_is_restored_after_the_app_closes_and_deleted_once_queued() {
         challenge_id: challenge.challenge_id,
         frames: vec![(vec![0xFF, 0xD8, 0xFF, 0xD9], 0)],
         claimed: vec![(challenge.actions[0], 500).into()],
+        flash_started_ms: Some(0),
     });
     w.invoke_submit();
     assert_eq!(screen(&ui), "staff", "{}", w.get_message());

@@ -288,6 +288,8 @@ pub struct LivenessSession {
     action_since: Option<u64>,
     /// The first action's clock starts no earlier than this (the colour flash runs first).
     hold_until: Option<u64>,
+    /// When the first usable face was seen.
+    first_face: Option<u64>,
     no_face_since: Option<u64>,
     multi_face_since: Option<u64>,
     /// Time without a usable face while the current action was prompted.
@@ -313,6 +315,7 @@ impl LivenessSession {
             now: None,
             action_since: None,
             hold_until: None,
+            first_face: None,
             no_face_since: None,
             multi_face_since: None,
             no_face_ms_this_action: 0,
@@ -333,11 +336,14 @@ impl LivenessSession {
     /// The first action is prompted no earlier than `t_ms`: until then the person holds still
     /// for the colour flash ([`super::flash`]), and that time does not count against the
     /// action's [`DetectorConfig::action_timeout_ms`].
+    ///
+    /// May be called again (the app holds the actions back while it waits for a steady face,
+    /// with `u64::MAX`, then gives the flash's real end): the last call counts.
     pub fn hold_until(&mut self, t_ms: u64) {
         self.hold_until = Some(t_ms);
         if self.index == 0 {
-            if let Some(since) = self.action_since.as_mut() {
-                *since = (*since).max(t_ms);
+            if let Some(first) = self.first_face {
+                self.action_since = Some(first.max(t_ms));
             }
         }
     }
@@ -388,7 +394,8 @@ impl LivenessSession {
                 cy,
             ]);
             self.no_face_since = None;
-            if self.action_since.is_none() {
+            if self.first_face.is_none() {
+                self.first_face = Some(t);
                 self.action_since = Some(t.max(self.hold_until.unwrap_or(0)));
             }
         } else if frame.faces <= 1 {

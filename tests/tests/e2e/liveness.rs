@@ -7,13 +7,24 @@
 //! Servers run with `--liveness-actions shake_head,nod`; the clips are p07's (turn, nod) and
 //! p08's (turn, look up/down), subsampled from 15 to 7.5 fps to keep the test time modest.
 //! Claims are computed in the test with the same models, as the app does on the phone.
+//!
+//! Every challenge has a colour flash (炫彩). The app records the person looking at the camera
+//! while the screen flashes, then the actions; no clip was filmed under a flashing phone, so
+//! the flash's light is simulated on the recorded lead-in (`tests::kit::flashed`, the reflection
+//! model of `models::simulate`). The presentation attacks use the real replay footage p13
+//! (a video re-filmed off a laptop screen) with the phone's light reflected evenly off the
+//! screen's glass (`kit::replayed`), and replays of accepted evidence.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use shared::liveness::{Action, ActionAt, ActionSet};
-use tests::kit::{claims, new_challenge, person_id, upload, upload_reply, valid_form};
+use shared::liveness::FlashSchedule;
+use tests::kit::{
+    claims, flash_of, flashed, new_challenge, person_id, replayed, upload,
+    upload_reply, valid_form, Frames,
+};
 use tests::{read, spawn_with, Backend, ClockExt, Options, Person, Reply, TestApp};
 
 /// `shared/testdata/faces` beside the repository; `None` (the tests say so and pass) without it.
@@ -60,9 +71,38 @@ liveness_tests!(true;
 liveness_tests!(false;
     without_reference_photo_nothing_to_compare,
     own_reference_photo_only,
+    replayed_evidence_is_refused_as_reused,
 );
 
+/// The p13 replay test needs a challenge of the one action p13 shows (a nod): its own server.
+mod a_replayed_video_is_refused {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::run_with(tests::Backend::Sqlite, "nod", super::replay_attack_is_refused).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::run_with(tests::Backend::Postgres, "nod", super::replay_attack_is_refused).await;
+    }
+}
+
 async fn run<F, Fut>(backend: Backend, demo: bool, test: F)
+where
+    F: FnOnce(TestApp, PathBuf) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    run_on(backend, demo, "shake_head,nod", test).await
+}
+
+async fn run_with<F, Fut>(backend: Backend, actions: &str, test: F)
+where
+    F: FnOnce(TestApp, PathBuf) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    run_on(backend, false, actions, test).await
+}
+
+async fn run_on<F, Fut>(backend: Backend, demo: bool, actions: &str, test: F)
 where
     F: FnOnce(TestApp, PathBuf) -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -70,7 +110,7 @@ where
     let Some(dir) = faces() else { return };
     let Some(app) = spawn_with(Options {
         demo,
-        liveness_actions: Some(ActionSet::parse_list("shake_head,nod").expect("action list")),
+        liveness_actions: Some(ActionSet::parse_list(actions).expect("action list")),
         ..Options::new(backend)
     })
     .await
@@ -156,14 +196,14 @@ async fn admin(app: &TestApp) -> String {
 // ---- uploads and evidence --------------------------------------------------------------------
 
 /// Uploads every frame as `liveness_frame` (two at a time); ids in the frames' order.
-async fn upload_frames(app: &TestApp, token: &str, frames: &[(u64, PathBuf)]) -> Vec<String> {
+async fn upload_frames(app: &TestApp, token: &str, frames: &Frames) -> Vec<String> {
     let mut ids = Vec::with_capacity(frames.len());
     for pair in frames.chunks(2) {
         let tasks: Vec<_> = pair
             .iter()
-            .map(|(_, path)| {
+            .map(|(_, bytes)| {
                 let (app, token) = (app.clone(), token.to_owned());
-                let bytes = std::fs::read(path).expect("frame");
+                let bytes = bytes.clone();
                 tokio::spawn(async move { upload(&app, &token, "liveness_frame", &bytes).await })
             })
             .collect();
@@ -196,15 +236,27 @@ async fn set_reference(app: &TestApp, admin: &str, p: &Person, photo: &Path) {
     assert_eq!(r.json()["person_id"], person);
 }
 
-async fn challenge(app: &TestApp, token: &str) -> (String, Vec<Action>) {
+async fn challenge(app: &TestApp, token: &str) -> (String, Vec<Action>, FlashSchedule) {
     let v = new_challenge(app, token).await;
+    let flash = flash_of(&v).expect("every challenge has a colour flash");
     (
         v["challenge_id"].as_str().expect("id").to_owned(),
         serde_json::from_value(v["actions"].clone()).expect("actions"),
+        flash,
     )
 }
 
 async fn evidence(app: &TestApp, token: &str, challenge: &str, body: &Value) -> Reply {
+    // The frames took their time to record: the server's clock (frozen in tests) moves on by
+    // their span, as it would have (frames spanning more time than has passed since the
+    // challenge are refused).
+    let times: Vec<u64> = body["frames"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|x| x["t_ms"].as_u64()).collect())
+        .unwrap_or_default();
+    if let (Some(lo), Some(hi)) = (times.iter().min(), times.iter().max()) {
+        app.clock.advance(Duration::from_millis(hi - lo));
+    }
     let started = Instant::now();
     let r = app
         .send_json(
@@ -227,11 +279,51 @@ async fn evidence(app: &TestApp, token: &str, challenge: &str, body: &Value) -> 
     r
 }
 
-fn evidence_body(ids: &[String], frames: &[(u64, PathBuf)], claimed: &[ActionAt]) -> Value {
+fn evidence_body(
+    ids: &[String],
+    frames: &Frames,
+    claimed: &[ActionAt],
+    flash_started_ms: Option<u64>,
+) -> Value {
     json!({
         "frames": ids.iter().zip(frames).map(|(id, (t, _))| json!({"upload_id": id, "t_ms": t})).collect::<Vec<_>>(),
         "claimed": claimed,
+        "flash_started_ms": flash_started_ms,
     })
+}
+
+/// A session as the app records it: the person looking at the camera while the screen flashes
+/// (`kit::flashed`), then `frames`; with the claims the models make on them.
+async fn recorded(
+    faces: &Path,
+    person: &str,
+    flash: &FlashSchedule,
+    actions: &[Action],
+    frames: &[(u64, PathBuf)],
+) -> (Frames, Option<u64>, Vec<ActionAt>) {
+    let (frames, start) = flashed(Some(flash), &lead_in(faces, person), frames).await;
+    let claimed = claims(actions, start.map(|s| (flash, s)), &frames).await;
+    (frames, start, claimed)
+}
+
+/// A second of the person looking at the camera: p07's neutral clip, or p08's frontal start.
+fn lead_in(faces: &Path, person: &str) -> Vec<PathBuf> {
+    match person {
+        "p07" => tests::kit::p07_lead_in(faces),
+        _ => clip_all(faces, TURN_P08, 10),
+    }
+}
+
+/// The first `max` frames of a clip, every one.
+fn clip_all(faces: &Path, dir: &str, max: usize) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(faces.join(dir))
+        .expect("clip")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .collect();
+    files.sort();
+    files.truncate(max);
+    files
 }
 
 // ---- frames ----------------------------------------------------------------------------------
@@ -243,13 +335,7 @@ const NOD_P08: &str = "actions/nod/p08_look_up_down_frames";
 
 /// Every second frame of a 15 fps clip (7.5 fps, 133 ms apart), at most `max` of them.
 fn clip(faces: &Path, dir: &str, max: usize) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(faces.join(dir))
-        .expect("clip")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
-        .collect();
-    files.sort();
-    files.into_iter().step_by(2).take(max).collect()
+    tests::kit::clip_frames(faces, dir, max)
 }
 
 /// Clips one after another with continuous, increasing times (ms since the attempt started).
@@ -321,12 +407,12 @@ async fn happy_path_passes_then_submits(app: TestApp, faces: PathBuf) {
     let admin = admin(&app).await;
     let (p, token) = veteran(&app, 1, "military_retiree").await;
     set_reference(&app, &admin, &p, &p07_enroll(&faces)).await;
-    let (id, actions) = challenge(&app, &token).await;
-    let frames = frames_for(&faces, &actions, "p07");
-    let claimed = claims(&actions, &frames).await;
+    let (id, actions, flash) = challenge(&app, &token).await;
+    let (frames, start, claimed) =
+        recorded(&faces, "p07", &flash, &actions, &frames_for(&faces, &actions, "p07")).await;
     assert_eq!(claimed.len(), 2, "the models see both actions locally");
     let ids = upload_frames(&app, &token, &frames).await;
-    let body = evidence_body(&ids, &frames, &claimed);
+    let body = evidence_body(&ids, &frames, &claimed, start);
     let r = evidence(&app, &token, &id, &body).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
@@ -352,7 +438,7 @@ async fn happy_path_passes_then_submits(app: TestApp, faces: PathBuf) {
         .await
         .expect_problem(409, "challenge_used");
     // The frames cannot be evidence of another challenge either.
-    let (other, _) = challenge(&app, &token).await;
+    let (other, _, _) = challenge(&app, &token).await;
     let r = evidence(&app, &token, &other, &body).await;
     r.expect_problem(422, "invalid_fields");
     assert!(
@@ -405,19 +491,24 @@ async fn wrong_order_and_still_photo_fail(app: TestApp, faces: PathBuf) {
     set_reference(&app, &admin, &p, &p07_enroll(&faces)).await;
 
     // The challenge's actions done in the other order.
-    let (id, actions) = challenge(&app, &token).await;
+    let (id, actions, flash) = challenge(&app, &token).await;
     let reversed: Vec<Action> = actions.iter().rev().copied().collect();
-    let frames = frames_for(&faces, &reversed, "p07");
+    let (frames, start) = flashed(
+        Some(&flash),
+        &lead_in(&faces, "p07"),
+        &frames_for(&faces, &reversed, "p07"),
+    )
+    .await;
     let ids = upload_frames(&app, &token, &frames).await;
     let claimed: Vec<ActionAt> = actions
         .iter()
         .enumerate()
         .map(|(i, a)| ActionAt {
             action: *a,
-            t_ms: 2000 + i as u64 * 3000,
+            t_ms: 6000 + i as u64 * 3000,
         })
         .collect();
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed)).await;
+    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, start)).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -436,15 +527,15 @@ async fn wrong_order_and_still_photo_fail(app: TestApp, faces: PathBuf) {
         .is_none());
 
     // A still photo held up for 11 s (2 fps): nothing moves.
-    let (id, _) = challenge(&app, &token).await;
+    let (id, _, _) = challenge(&app, &token).await;
     let photo = std::fs::read(p07_enroll(&faces)).unwrap();
     let mut frames = Vec::new();
     let mut ids = Vec::new();
     for k in 0..23u64 {
         ids.push(upload(&app, &token, "liveness_frame", &photo).await);
-        frames.push((k * 500, p07_enroll(&faces)));
+        frames.push((k * 500, photo.clone()));
     }
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &[])).await;
+    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &[], Some(500))).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -464,11 +555,11 @@ async fn another_persons_face_is_counted_and_opens_special_population(
     // The account holder (军休干部) is p08; p07 does the liveness check.
     let (p, token) = veteran(&app, 1, "military_retiree").await;
     set_reference(&app, &admin, &p, &p08_enroll(&faces)).await;
-    let (id, actions) = challenge(&app, &token).await;
-    let frames = frames_for(&faces, &actions, "p07");
-    let claimed = claims(&actions, &frames).await;
+    let (id, actions, flash) = challenge(&app, &token).await;
+    let (frames, start, claimed) =
+        recorded(&faces, "p07", &flash, &actions, &frames_for(&faces, &actions, "p07")).await;
     let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed)).await;
+    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, start)).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -569,22 +660,27 @@ async fn identity_change_mid_session_fails(app: TestApp, faces: PathBuf) {
     let admin = admin(&app).await;
     let (p, token) = veteran(&app, 1, "military_retiree").await;
     set_reference(&app, &admin, &p, &p07_enroll(&faces)).await;
-    let (id, actions) = challenge(&app, &token).await;
+    let (id, actions, flash) = challenge(&app, &token).await;
     // p07 does the first action, p08 the second.
-    let frames = splice(vec![
-        clip_for(&faces, actions[0], "p07"),
-        clip_for(&faces, actions[1], "p08"),
-    ]);
+    let (frames, start) = flashed(
+        Some(&flash),
+        &lead_in(&faces, "p07"),
+        &splice(vec![
+            clip_for(&faces, actions[0], "p07"),
+            clip_for(&faces, actions[1], "p08"),
+        ]),
+    )
+    .await;
     let ids = upload_frames(&app, &token, &frames).await;
     let claimed: Vec<ActionAt> = actions
         .iter()
         .enumerate()
         .map(|(i, a)| ActionAt {
             action: *a,
-            t_ms: 2000 + i as u64 * 5000,
+            t_ms: 6000 + i as u64 * 5000,
         })
         .collect();
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed)).await;
+    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, start)).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -602,7 +698,7 @@ async fn bad_requests_expiry_and_ownership(app: TestApp, faces: PathBuf) {
     let mine = upload(&app, &token, "liveness_frame", &frame).await;
     let front = upload(&app, &token, "id_front", &tiny_jpeg()).await;
     let theirs = upload(&app, &other, "liveness_frame", &frame).await;
-    let (id, _) = challenge(&app, &token).await;
+    let (id, _, _) = challenge(&app, &token).await;
 
     // Someone else's challenge, or none: 404.
     let body = json!({"frames": [{"upload_id": mine, "t_ms": 0}], "claimed": []});
@@ -660,9 +756,22 @@ async fn bad_requests_expiry_and_ownership(app: TestApp, faces: PathBuf) {
         .await
         .expect_problem(410, "challenge_expired");
 
-    // No frames at all: a failed attempt (no evidence), then used.
-    let (id, _) = challenge(&app, &token).await;
+    // A challenge with a flash needs the flash's start; without it nothing is used up.
+    let (id, _, _) = challenge(&app, &token).await;
     let r = evidence(&app, &token, &id, &json!({"frames": [], "claimed": []})).await;
+    r.expect_problem(422, "invalid_fields");
+    assert_eq!(
+        r.field_codes(),
+        vec!["flash_started_ms:flash_started_required"]
+    );
+    // No frames at all: a failed attempt (no evidence), then used.
+    let r = evidence(
+        &app,
+        &token,
+        &id,
+        &json!({"frames": [], "claimed": [], "flash_started_ms": 0}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["reason"], "no_evidence");
     evidence(&app, &token, &id, &body)
@@ -696,11 +805,11 @@ async fn bad_requests_expiry_and_ownership(app: TestApp, faces: PathBuf) {
 
 async fn without_reference_photo_nothing_to_compare(app: TestApp, faces: PathBuf) {
     let (p, token) = veteran(&app, 1, "military_retiree").await;
-    let (id, actions) = challenge(&app, &token).await;
-    let frames = frames_for(&faces, &actions, "p07");
-    let claimed = claims(&actions, &frames).await;
+    let (id, actions, flash) = challenge(&app, &token).await;
+    let (frames, start, claimed) =
+        recorded(&faces, "p07", &flash, &actions, &frames_for(&faces, &actions, "p07")).await;
     let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed)).await;
+    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, start)).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -718,11 +827,11 @@ async fn without_reference_photo_nothing_to_compare(app: TestApp, faces: PathBuf
 
 async fn demo_mode_enrols_the_first_reference_photo(app: TestApp, faces: PathBuf) {
     let (p, token) = veteran(&app, 1, "military_retiree").await;
-    let (id, actions) = challenge(&app, &token).await;
-    let frames = frames_for(&faces, &actions, "p07");
-    let claimed = claims(&actions, &frames).await;
+    let (id, actions, flash) = challenge(&app, &token).await;
+    let (frames, start, claimed) =
+        recorded(&faces, "p07", &flash, &actions, &frames_for(&faces, &actions, "p07")).await;
     let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed)).await;
+    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, start)).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], true, "{v}");
@@ -781,4 +890,79 @@ async fn own_reference_photo_only(app: TestApp, faces: PathBuf) {
     // Not a veteran's: the admin has no reference photo of their own to fetch.
     let r = app.get("/api/v1/me/reference-photo", Some(&admin)).await;
     assert_eq!(r.status, 403, "{}", r.text);
+}
+
+/// Issue 13: the replayed video of a person (p13, filmed off a laptop screen: real footage),
+/// for a challenge of the action it shows (a nod), with the phone's flash reflected evenly off
+/// the screen; and, as an injected video would send it, without any light. Refused either way,
+/// counted like a failed comparison, and the challenge is not passed.
+async fn replay_attack_is_refused(app: TestApp, faces: PathBuf) {
+    let admin = admin(&app).await;
+    let (p, token) = veteran(&app, 1, "military_retiree").await;
+    set_reference(&app, &admin, &p, &p07_enroll(&faces)).await;
+    let p13: Vec<(u64, PathBuf)> = clip_all(&faces, "negatives/presentation_attack/p13_replay_laptop_screen_frames", 50)
+        .into_iter()
+        .enumerate()
+        .map(|(k, p)| (k as u64 * 100, p))
+        .collect();
+    let person = person_id(&app, &p).await;
+    let mut counted = 0;
+    for strength in [0.05f32, 0.0] {
+        let (id, actions, flash) = challenge(&app, &token).await;
+        assert_eq!(actions, vec![Action::Nod]);
+        let frames = replayed(&flash, 500, &p13, strength);
+        let claimed = claims(&actions, Some((&flash, 500)), &frames).await;
+        let ids = upload_frames(&app, &token, &frames).await;
+        let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, Some(500))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let v = r.json();
+        assert_eq!(v["passed"], false, "{v}");
+        // The screen's re-capture also makes the face's embedding unstable, so the identity
+        // check may refuse it first (`models/tests/real_faces.rs` checks that PAD and the flash
+        // refuse it on their own too).
+        let reason: shared::liveness::FailReason =
+            serde_json::from_value(v["reason"].clone()).expect("a liveness reason");
+        use shared::liveness::FailReason as F;
+        assert!(
+            [F::PresentationAttack, F::FlashNotDetected, F::DifferentPerson].contains(&reason),
+            "{v}"
+        );
+        assert_eq!(v["message"], reason.message_zh());
+        if reason.counts_as_face_failure() {
+            counted += 1;
+        }
+        assert_eq!(v["failed_comparisons"], counted, "{v}");
+        assert_eq!(app.store.face_mismatches(&person, 2025).await.unwrap(), i64::from(counted));
+        let row = app.store.challenge(&id).await.unwrap().unwrap();
+        assert!(row.passed_at.is_none());
+    }
+}
+
+/// Issue 13: an accepted evidence uploaded again (new uploads of the same pictures) for a new
+/// challenge is refused as `evidence_reused`, before anything else is judged.
+async fn replayed_evidence_is_refused_as_reused(app: TestApp, faces: PathBuf) {
+    let admin = admin(&app).await;
+    let (p, token) = veteran(&app, 1, "military_retiree").await;
+    set_reference(&app, &admin, &p, &p07_enroll(&faces)).await;
+    let (id, actions, flash) = challenge(&app, &token).await;
+    let (frames, start, claimed) =
+        recorded(&faces, "p07", &flash, &actions, &frames_for(&faces, &actions, "p07")).await;
+    let ids = upload_frames(&app, &token, &frames).await;
+    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, start)).await;
+    assert_eq!(r.json()["passed"], true, "{}", r.text);
+
+    let (again, _, _) = challenge(&app, &token).await;
+    let ids = upload_frames(&app, &token, &frames).await;
+    let r = evidence(&app, &token, &again, &evidence_body(&ids, &frames, &claimed, start)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["passed"], false, "{v}");
+    assert_eq!(v["reason"], "evidence_reused", "{v}");
+    assert_eq!(
+        v["message"],
+        shared::liveness::FailReason::EvidenceReused.message_zh()
+    );
+    assert_eq!(v["failed_comparisons"], 1);
+    let audit = app.store.audit_recent(50).await.unwrap();
+    assert!(audit.iter().any(|a| a.event == "liveness_evidence_reused"));
 }

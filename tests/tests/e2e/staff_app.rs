@@ -26,8 +26,8 @@ use app::staff_queue::{StaffOp, StaffStore};
 use shared::api::accounts::Role;
 use shared::error::UserError;
 use shared::form::ReviewFormDraft;
-use shared::liveness::{Action, ActionSet};
-use tests::kit::{self, claims, person_id};
+use shared::liveness::ActionSet;
+use tests::kit::{self, person_id};
 use tests::{spawn_with, Backend, Options, Person, TestApp, PASSWORD};
 
 macro_rules! staff_app_tests {
@@ -128,29 +128,6 @@ async fn app_login(app: &TestApp, api: &HttpClient, phone: &str) -> (Token, Role
 
 // ---- real-face frames (as in liveness.rs) ------------------------------------------------------
 
-fn clip(faces: &Path, dir: &str, max: usize) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(faces.join(dir))
-        .expect("clip")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
-        .collect();
-    files.sort();
-    files.into_iter().step_by(2).take(max).collect()
-}
-
-/// p07 doing `actions` in order, 133 ms apart.
-fn frames_for(faces: &Path, actions: &[Action]) -> Vec<(u64, PathBuf)> {
-    actions
-        .iter()
-        .flat_map(|a| match a {
-            Action::ShakeHead => clip(faces, "actions/turn_head/p07_turn_left_right_frames", 40),
-            _ => clip(faces, "actions/nod/p07_nod_frames", 28),
-        })
-        .enumerate()
-        .map(|(k, p)| (k as u64 * 133, p))
-        .collect()
-}
-
 fn all_files(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
     for e in std::fs::read_dir(dir).expect("dir") {
         let p = e.expect("entry").path();
@@ -238,8 +215,18 @@ async fn tablet_works_offline_syncs_once_and_the_reviewer_sees_it(app: TestApp, 
     // A: a reference photo (with consent), then the assisted review with real frames.
     let detail = store.person(a_id).expect("cached detail");
     assert_eq!(detail.name, people[0].name, "the full name for the visit");
-    let frames = frames_for(&faces, &challenge.actions);
-    let claimed = claims(&challenge.actions, &frames).await;
+    // The cached challenge's colour flash, lit on p07 looking at the camera (simulated: see
+    // `kit::flashed`), then the actions.
+    let flash = app::controllers::liveness::flash_schedule(&challenge)
+        .expect("a valid flash")
+        .expect("offline challenges flash too");
+    let (frames, flash_started_ms, claimed) = kit::recorded(
+        Some(&flash),
+        &kit::p07_lead_in(&faces),
+        &challenge.actions,
+        &kit::p07_doing(&faces, &challenge.actions),
+    )
+    .await;
     assert_eq!(claimed.len(), 2, "the on-device models see both actions");
     store
         .enqueue(StaffOp::ReferencePhoto {
@@ -256,11 +243,9 @@ async fn tablet_works_offline_syncs_once_and_the_reviewer_sees_it(app: TestApp, 
             id_front_jpeg: kit::jpeg(),
             id_back_jpeg: kit::jpeg(),
             challenge_id: challenge.challenge_id.clone(),
-            frames: frames
-                .iter()
-                .map(|(t, p)| (std::fs::read(p).expect("frame"), *t))
-                .collect(),
+            frames: frames.iter().map(|(t, b)| (b.clone(), *t)).collect(),
             claimed,
+            flash_started_ms,
         })
         .expect("queued");
     assert!(store.offline_challenge(a_id).is_none(), "used up");
