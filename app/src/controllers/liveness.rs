@@ -478,6 +478,7 @@ mod tests {
     use crate::platform::camera::{Denied, Pacing, Recorded};
     use ::tests::blocking::{Server, Veteran};
     use shared::category::Category;
+    use shared::liveness::ActionSet;
 
     /// A fresh veteran of `category` logged in: the client, the token and the person.
     fn log_in(server: &Server, category: Category) -> (HttpClient, Token, Veteran) {
@@ -764,6 +765,7 @@ mod tests {
         // A server of its own, on a clock that moves only when told to.
         let server = Server::start(::tests::Options {
             demo: false,
+            liveness_actions: Some(ActionSet::parse_list("shake_head,nod").unwrap()),
             ..::tests::Options::new(::tests::Backend::Sqlite)
         });
         let (api, token, _) = log_in(&server, Category::SelfEmployedOfficer);
