@@ -113,7 +113,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The 身份核验 screens in between. The running view and the failure screens are staged with
     // the texts the controller produces (`live_view`'s format, `outcome_of`), with a plain
     // stand-in for the camera picture: the face test clips may not be redistributed.
+    steps.push((
+        "wizard-5-flash-preparing",
+        Box::new(|ui, _| stage_flash(ui, app::liveness::FlashState::Preparing)),
+    ));
+    steps.push((
+        "wizard-5-flash",
+        Box::new(|ui, _| {
+            stage_flash(
+                ui,
+                app::liveness::FlashState::Showing(shared::liveness::FlashColour::Cyan),
+            )
+        }),
+    ));
     steps.push(("wizard-5-running", Box::new(|ui, _| stage_running(ui))));
+    steps.push((
+        "wizard-5-failed-picture",
+        Box::new(|ui, _| stage_failure(ui, "presentation_attack", 1, "self_employed_officer")),
+    ));
+    steps.push((
+        "wizard-5-failed-flash",
+        Box::new(|ui, _| stage_failure(ui, "flash_not_detected", 1, "self_employed_officer")),
+    ));
     steps.push((
         "wizard-5-failed-action",
         Box::new(|ui, _| stage_failure(ui, "action_timeout", 0, "self_employed_officer")),
@@ -228,6 +249,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The colour flash as `liveness_ui` shows it (`controllers::liveness::flash_view`).
+fn stage_flash(ui: &Ui, state: app::liveness::FlashState) {
+    stage_running(ui);
+    let page = ui.window.global::<LivenessPage>();
+    let Some(view) = ctl::flash_view(state) else {
+        return;
+    };
+    page.set_prompt(view.prompt.into());
+    page.set_step_text(view.step.into());
+    page.set_hint("".into());
+    match view.colour {
+        Some([r, g, b]) => {
+            page.set_flash_colour(slint::Color::from_rgb_u8(r, g, b));
+            page.set_flashing(true);
+        }
+        None => page.set_flashing(false),
+    }
+}
+
 /// The running view of an attempt: the second of two actions, with a guidance line.
 fn stage_running(ui: &Ui) {
     let page = ui.window.global::<LivenessPage>();
@@ -247,6 +287,7 @@ fn stage_running(ui: &Ui) {
     page.set_countdown("剩余96秒".into());
     page.set_prompt("请点头".into());
     page.set_hint("离摄像头过远".into());
+    page.set_flashing(false);
     page.set_stage("running".into());
 }
 
@@ -287,5 +328,6 @@ fn stage_failure(ui: &Ui, code: &str, failed_comparisons: u32, category: &str) {
         help.into()
     });
     page.set_special_available(special_check);
+    page.set_flashing(false);
     page.set_stage("failed".into());
 }

@@ -23,6 +23,9 @@ use crate::platform::camera::{Camera, CameraError, Frame};
 
 /// Kept evidence frames are at least this far apart (10 fps).
 pub const KEEP_EVERY_MS: u64 = 100;
+/// While the colour flash shows, frames are kept this far apart (≥ 4 per colour step, which
+/// the server's flash check needs); these are never thinned out.
+pub const FLASH_KEEP_EVERY_MS: u64 = 60;
 /// Evidence frames are scaled down to at most this width.
 pub const MAX_EVIDENCE_WIDTH: u32 = 640;
 /// JPEG quality of the evidence frames.
@@ -30,7 +33,7 @@ pub const JPEG_QUALITY: u8 = 85;
 /// The preview sent to the screen is scaled down to at most this width.
 pub const PREVIEW_WIDTH: u32 = 320;
 /// At most this many evidence frames are sent (the server's limit); a long attempt keeps every
-/// other frame once it is reached, at half the rate from then on.
+/// other frame outside the flash once it is reached, at half the rate from then on.
 pub const MAX_EVIDENCE_FRAMES: usize = 150;
 /// After the last action the camera keeps recording evidence this long (frame time, no
 /// analysis): the server re-checks fewer frames than the device saw and needs the end of the
@@ -448,6 +451,8 @@ pub fn run_attempt(
         flash = FlashRun::Waiting(None);
     }
     let mut kept: Vec<KeptFrame> = Vec::new();
+    // Whether each kept frame was taken while the flash showed (those are never thinned out).
+    let mut in_flash: Vec<bool> = Vec::new();
     let mut next_keep = 0u64;
     let mut keep_every = KEEP_EVERY_MS;
     let mut start: Option<u64> = None;
@@ -499,7 +504,14 @@ pub fn run_attempt(
                     _ => FlashRun::Waiting(since),
                 }
             }
-            (FlashRun::Showing { start, pose, centre }, Some(schedule)) => {
+            (
+                FlashRun::Showing {
+                    start,
+                    pose,
+                    centre,
+                },
+                Some(schedule),
+            ) => {
                 let moved = face.is_none_or(|f| {
                     let (x, y) = f.face_box.center();
                     (f.yaw_deg - pose.0).abs() > FLASH_MAX_TURN_DEG
@@ -549,13 +561,21 @@ pub fn run_attempt(
         // The frame that completes the last action is always kept (the claimed time must lie
         // within the evidence): it replaces the previous kept frame when that one is too close,
         // which keeps every gap ≥ KEEP_EVERY_MS.
-        if finished && t_ms < next_keep && progress.verdict.as_ref().is_some_and(|v| v.passed) {
+        let must_keep = finished && progress.verdict.as_ref().is_some_and(|v| v.passed);
+        if must_keep && t_ms < next_keep && in_flash.last() == Some(&false) {
             kept.pop();
+            in_flash.pop();
             next_keep = 0;
         }
-        // Every frame of the flash is kept (the server needs each colour step); otherwise
-        // every KEEP_EVERY_MS.
-        if t_ms >= next_keep || flashing {
+        // During the flash a frame every FLASH_KEEP_EVERY_MS (the server needs each colour
+        // step), otherwise every `keep_every`.
+        let due = if flashing {
+            kept.last()
+                .is_none_or(|k| t_ms >= k.t_ms + FLASH_KEEP_EVERY_MS)
+        } else {
+            t_ms >= next_keep || must_keep
+        };
+        if due {
             if let Some(jpeg) = img.as_ref().and_then(evidence_jpeg) {
                 if let Some(face) = signals.single_face() {
                     let off = face.yaw_deg.abs() + face.pitch_deg.abs();
@@ -564,14 +584,11 @@ pub fn run_attempt(
                     }
                 }
                 if kept.len() >= MAX_EVIDENCE_FRAMES {
-                    let mut i = 0;
-                    kept.retain(|_| {
-                        i += 1;
-                        i % 2 == 1
-                    });
+                    thin_out(&mut kept, &mut in_flash);
                     keep_every *= 2;
                 }
                 kept.push(KeptFrame { t_ms, jpeg });
+                in_flash.push(flashing);
                 next_keep = t_ms + keep_every;
             }
         }
@@ -601,6 +618,7 @@ pub fn run_attempt(
             if t_ms >= next_keep && kept.len() < MAX_EVIDENCE_FRAMES {
                 if let Some(jpeg) = to_image(&frame).as_ref().and_then(evidence_jpeg) {
                     kept.push(KeptFrame { t_ms, jpeg });
+                    in_flash.push(false);
                     next_keep = t_ms + keep_every;
                 }
             }
@@ -615,6 +633,26 @@ pub fn run_attempt(
         times,
         flash_started_ms,
     })
+}
+
+/// Drops every other kept frame taken outside the flash (the flash's frames all stay: the
+/// server checks each colour step).
+fn thin_out(kept: &mut Vec<KeptFrame>, in_flash: &mut Vec<bool>) {
+    let mut outside = 0usize;
+    let keep: Vec<bool> = in_flash
+        .iter()
+        .map(|&flash| {
+            if flash {
+                return true;
+            }
+            outside += 1;
+            outside % 2 == 1
+        })
+        .collect();
+    let mut it = keep.iter();
+    kept.retain(|_| *it.next().unwrap_or(&true));
+    let mut it = keep.iter();
+    in_flash.retain(|_| *it.next().unwrap_or(&true));
 }
 
 /// Recorded clips of `../shared/testdata/faces` laid out for [`crate::platform::camera::Recorded`]

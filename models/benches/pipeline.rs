@@ -15,7 +15,7 @@ mod common;
 
 use std::time::Instant;
 
-use models::assets::{DETECTOR, EMBEDDER, EYES, LANDMARKS};
+use models::assets::{DETECTOR, EMBEDDER, EYES, LANDMARKS, PAD};
 use models::FaceModels;
 
 /// The calling thread's CPU time in ns (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`, from the C
@@ -95,6 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (LANDMARKS, 3 * 192 * 192),
         (EYES, 3 * 64 * 64),
         (EMBEDDER, 3 * 112 * 112),
+        (PAD, 3 * 32 * 32),
     ] {
         if only_tracked {
             break;
@@ -161,6 +162,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         detector_runs += d;
         refined += tracker.refinements();
     }
+    // Presentation-attack resistance (issue 13): what it adds per frame on the phone — the
+    // colour sample on every frame (inside the tracked pipeline above too), the anti-spoofing
+    // network on a key frame at most every 400 ms (1 frame in 6 at 15 fps) — and the server's
+    // fingerprint of every evidence frame.
+    let (mut colour, mut pad, mut print) = (Times::default(), Times::default(), Times::default());
+    if !only_tracked {
+        for f in &frames {
+            let frame = models::Frame::new(f, 640, 480)?;
+            let a = models.analyze(&frame, 0)?;
+            if let (Some(face), Some(mesh)) = (a.face(), &a.mesh) {
+                colour.time(|| models::colour::colour_sample(&frame, face, mesh));
+                pad.time(|| models.pad_score(&frame, face))?;
+                print.time(|| models::fingerprint::face_hash(&frame, Some(face)));
+            }
+        }
+    }
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     let (wall_mean, cpu_mean) = (mean(&tracked.wall), mean(&tracked.cpu));
     if !only_tracked {
@@ -188,9 +205,86 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             embed.row("embedding per face (align + MobileFaceNet)")
         );
     }
+    if !only_tracked {
+        let median = |v: &[f64]| {
+            let mut v = v.to_vec();
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(0.0)
+        };
+        let (c, p) = (median(&colour.cpu), median(&pad.cpu));
+        println!(
+            "{}",
+            colour.row("colour sample for the flash (skin + background), per frame")
+        );
+        println!(
+            "{}",
+            pad.row("anti-spoofing network on a face (crop + pad_liveness)")
+        );
+        println!(
+            "{}",
+            print.row("fingerprint of a frame (256-bit face pHash; server only)")
+        );
+        println!(
+            "\nExtra per frame on the phone for presentation-attack resistance (CPU medians): \
+             colour {c:.3} ms + PAD {p:.3} ms / 6 = {:.3} ms",
+            c + p / 6.0
+        );
+        recheck_bench(&mut models, &frames)?;
+    }
     println!(
         "\nTracked: mean {wall_mean:.2} ms per frame (CPU {cpu_mean:.2} ms); the detector ran on \
          {detector_runs} of {frames_seen} frames; {refined} tracked frames measured the mesh twice."
+    );
+    Ok(())
+}
+
+/// The server's re-check of one evidence of 60 frames (JPEG decode, `LivenessRunner` with the
+/// flash and the anti-spoofing network, a fingerprint per frame), CPU time, as
+/// `server::recheck::recheck` does it (the server crate is not a dependency here).
+fn recheck_bench(
+    models: &mut FaceModels,
+    frames: &[Vec<u8>],
+) -> Result<(), Box<dyn std::error::Error>> {
+    use shared::liveness::{Action, ChallengeActions, FlashConfig, FlashSchedule};
+    let jpegs: Vec<Vec<u8>> = frames
+        .iter()
+        .take(60)
+        .map(|f| {
+            let img = image::RgbImage::from_raw(640, 480, f.clone()).expect("frame");
+            let mut out = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+                .encode_image(&img)
+                .expect("jpeg");
+            out
+        })
+        .collect();
+    let mut t = Times::default();
+    for round in 0..3u64 {
+        t.time(|| -> Result<(), Box<dyn std::error::Error>> {
+            let mut runner = models::LivenessRunner::new(
+                ChallengeActions::new([Action::Blink, Action::ShakeHead])?,
+                models::detector_config(),
+                models::IdentityConfig::default(),
+            )
+            .with_flash(FlashSchedule::from_seed(round), FlashConfig::default());
+            runner.flash_started(300);
+            for (k, j) in jpegs.iter().enumerate() {
+                let img = image::load_from_memory(j)?.to_rgb8();
+                let (w, h) = img.dimensions();
+                let frame = models::Frame::new(img.as_raw(), w, h)?;
+                let (a, _) = runner.push(models, &frame, k as u64 * 100)?;
+                std::hint::black_box(models::fingerprint::face_hash(&frame, a.face()));
+            }
+            std::hint::black_box(runner.finish());
+            Ok(())
+        })?;
+    }
+    println!(
+        "{}",
+        t.row(&format!(
+            "server re-check of one evidence ({} frames: decode, runner, fingerprints)",
+            jpegs.len()
+        ))
     );
     Ok(())
 }

@@ -204,7 +204,10 @@ impl LivenessRunner {
 
     /// Whether `t_ms` falls within the flash (and the camera's lag after it), once started.
     fn in_flash(&self, t_ms: u64) -> bool {
-        match (self.flash.as_ref().and_then(|p| p.start_ms), self.hold_until()) {
+        match (
+            self.flash.as_ref().and_then(|p| p.start_ms),
+            self.hold_until(),
+        ) {
             (Some(start), Some(end)) => t_ms >= start && t_ms <= end,
             _ => false,
         }

@@ -444,10 +444,17 @@ fn the_flash_and_pad_pass_a_live_face_and_refuse_a_screen_replay() {
         &nod,
         true,
     );
-    assert!(out.verdict.passed, "{:?} {:?} {:?}", out.verdict, out.pad, out.flash);
+    assert!(
+        out.verdict.passed,
+        "{:?} {:?} {:?}",
+        out.verdict, out.pad, out.flash
+    );
     assert!(out.pad.as_ref().is_some_and(|p| p.passed), "{:?}", out.pad);
     let flash = out.flash.expect("the flash was checked");
-    assert!(flash.passed && flash.correlation.unwrap() > 0.9, "{flash:?}");
+    assert!(
+        flash.passed && flash.correlation.unwrap() > 0.9,
+        "{flash:?}"
+    );
 
     let p13 = common::clip_frames(
         &dir.join("negatives/presentation_attack/p13_replay_laptop_screen_frames"),

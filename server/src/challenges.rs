@@ -52,7 +52,9 @@ pub async fn issue(
         nonce: challenge.nonce().as_str().to_owned(),
         actions,
         expires_at: rfc3339(expires_at),
-        flash: FlashSchedule::from_nonce(challenge.nonce()).steps().to_vec(),
+        flash: FlashSchedule::from_nonce(challenge.nonce())
+            .steps()
+            .to_vec(),
     })
 }
 

@@ -10,9 +10,7 @@ use models::simulate::{self, PixelBox};
 use models::{FaceModels, IdentityConfig, LivenessRunner};
 use serde_json::{json, Value};
 use shared::api::accounts::Role;
-use shared::liveness::{
-    Action, ActionAt, ChallengeActions, FlashConfig, FlashSchedule, FlashStep,
-};
+use shared::liveness::{Action, ActionAt, ChallengeActions, FlashConfig, FlashSchedule, FlashStep};
 
 use crate::{read, ClockExt, Person, Reply, TestApp, PASSWORD};
 
@@ -254,12 +252,16 @@ pub async fn flashed(
                 let img = image::open(p).expect("frame").to_rgb8();
                 let (w, h) = img.dimensions();
                 let frame = models::Frame::new(img.as_raw(), w, h).expect("frame");
-                let face = m.analyze(&frame, 0).expect("models").face().map(|f| PixelBox {
-                    xmin: f.xmin,
-                    ymin: f.ymin,
-                    xmax: f.xmax,
-                    ymax: f.ymax,
-                });
+                let face = m
+                    .analyze(&frame, 0)
+                    .expect("models")
+                    .face()
+                    .map(|f| PixelBox {
+                        xmin: f.xmin,
+                        ymin: f.ymin,
+                        xmax: f.xmax,
+                        ymax: f.ymax,
+                    });
                 (img, face)
             })
             .collect();

@@ -560,10 +560,20 @@ mod tests {
             attempt.actions
         );
         assert!(captured.frames.len() >= 10, "{}", captured.frames.len());
-        assert!(captured
-            .frames
-            .windows(2)
-            .all(|w| w[1].t_ms >= w[0].t_ms + 100));
+        // The flash's frames come every 60 ms (each colour step seen several times; a flash
+        // started again after the face moved too), the actions' every 100 ms.
+        let flash_from = captured.flash_started_ms.expect("the flash was shown");
+        let flash_until = flash_from + 3_600;
+        let in_flash = |t: u64| (flash_from..flash_until).contains(&t);
+        for w in captured.frames.windows(2) {
+            let gap = w[1].t_ms - w[0].t_ms;
+            assert!(gap >= crate::liveness::FLASH_KEEP_EVERY_MS, "{w:?}");
+            if w[0].t_ms >= flash_until {
+                assert!(gap >= crate::liveness::KEEP_EVERY_MS, "{w:?}");
+            }
+        }
+        let flash_frames = captured.frames.iter().filter(|f| in_flash(f.t_ms)).count();
+        assert!(flash_frames >= 25, "{flash_frames} frames during the flash");
         for f in &captured.frames {
             let img = image::load_from_memory(&f.jpeg).unwrap();
             assert!(img.width() <= 640);

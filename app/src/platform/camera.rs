@@ -96,7 +96,6 @@ pub trait Camera: Send {
     fn screen(&mut self, _colour: Option<FlashColour>, _face: Option<PixelBox>) {}
 }
 
-
 /// A camera whose use the system refused (what Android reports when the user denied the
 /// permission); for tests of the explanation screen and `--camera-denied`.
 pub struct Denied;

@@ -19,11 +19,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use shared::liveness::{Action, ActionAt, ActionSet};
 use shared::liveness::FlashSchedule;
+use shared::liveness::{Action, ActionAt, ActionSet};
 use tests::kit::{
-    claims, flash_of, flashed, new_challenge, person_id, replayed, upload,
-    upload_reply, valid_form, Frames,
+    claims, flash_of, flashed, new_challenge, person_id, replayed, upload, upload_reply,
+    valid_form, Frames,
 };
 use tests::{read, spawn_with, Backend, ClockExt, Options, Person, Reply, TestApp};
 
@@ -78,11 +78,21 @@ liveness_tests!(false;
 mod a_replayed_video_is_refused {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
-        super::run_with(tests::Backend::Sqlite, "nod", super::replay_attack_is_refused).await;
+        super::run_with(
+            tests::Backend::Sqlite,
+            "nod",
+            super::replay_attack_is_refused,
+        )
+        .await;
     }
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
-        super::run_with(tests::Backend::Postgres, "nod", super::replay_attack_is_refused).await;
+        super::run_with(
+            tests::Backend::Postgres,
+            "nod",
+            super::replay_attack_is_refused,
+        )
+        .await;
     }
 }
 
@@ -408,8 +418,14 @@ async fn happy_path_passes_then_submits(app: TestApp, faces: PathBuf) {
     let (p, token) = veteran(&app, 1, "military_retiree").await;
     set_reference(&app, &admin, &p, &p07_enroll(&faces)).await;
     let (id, actions, flash) = challenge(&app, &token).await;
-    let (frames, start, claimed) =
-        recorded(&faces, "p07", &flash, &actions, &frames_for(&faces, &actions, "p07")).await;
+    let (frames, start, claimed) = recorded(
+        &faces,
+        "p07",
+        &flash,
+        &actions,
+        &frames_for(&faces, &actions, "p07"),
+    )
+    .await;
     assert_eq!(claimed.len(), 2, "the models see both actions locally");
     let ids = upload_frames(&app, &token, &frames).await;
     let body = evidence_body(&ids, &frames, &claimed, start);
@@ -508,7 +524,13 @@ async fn wrong_order_and_still_photo_fail(app: TestApp, faces: PathBuf) {
             t_ms: 6000 + i as u64 * 3000,
         })
         .collect();
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, start)).await;
+    let r = evidence(
+        &app,
+        &token,
+        &id,
+        &evidence_body(&ids, &frames, &claimed, start),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -535,7 +557,13 @@ async fn wrong_order_and_still_photo_fail(app: TestApp, faces: PathBuf) {
         ids.push(upload(&app, &token, "liveness_frame", &photo).await);
         frames.push((k * 500, photo.clone()));
     }
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &[], Some(500))).await;
+    let r = evidence(
+        &app,
+        &token,
+        &id,
+        &evidence_body(&ids, &frames, &[], Some(500)),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -556,10 +584,22 @@ async fn another_persons_face_is_counted_and_opens_special_population(
     let (p, token) = veteran(&app, 1, "military_retiree").await;
     set_reference(&app, &admin, &p, &p08_enroll(&faces)).await;
     let (id, actions, flash) = challenge(&app, &token).await;
-    let (frames, start, claimed) =
-        recorded(&faces, "p07", &flash, &actions, &frames_for(&faces, &actions, "p07")).await;
+    let (frames, start, claimed) = recorded(
+        &faces,
+        "p07",
+        &flash,
+        &actions,
+        &frames_for(&faces, &actions, "p07"),
+    )
+    .await;
     let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, start)).await;
+    let r = evidence(
+        &app,
+        &token,
+        &id,
+        &evidence_body(&ids, &frames, &claimed, start),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -680,7 +720,13 @@ async fn identity_change_mid_session_fails(app: TestApp, faces: PathBuf) {
             t_ms: 6000 + i as u64 * 5000,
         })
         .collect();
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, start)).await;
+    let r = evidence(
+        &app,
+        &token,
+        &id,
+        &evidence_body(&ids, &frames, &claimed, start),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -806,10 +852,22 @@ async fn bad_requests_expiry_and_ownership(app: TestApp, faces: PathBuf) {
 async fn without_reference_photo_nothing_to_compare(app: TestApp, faces: PathBuf) {
     let (p, token) = veteran(&app, 1, "military_retiree").await;
     let (id, actions, flash) = challenge(&app, &token).await;
-    let (frames, start, claimed) =
-        recorded(&faces, "p07", &flash, &actions, &frames_for(&faces, &actions, "p07")).await;
+    let (frames, start, claimed) = recorded(
+        &faces,
+        "p07",
+        &flash,
+        &actions,
+        &frames_for(&faces, &actions, "p07"),
+    )
+    .await;
     let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, start)).await;
+    let r = evidence(
+        &app,
+        &token,
+        &id,
+        &evidence_body(&ids, &frames, &claimed, start),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -828,10 +886,22 @@ async fn without_reference_photo_nothing_to_compare(app: TestApp, faces: PathBuf
 async fn demo_mode_enrols_the_first_reference_photo(app: TestApp, faces: PathBuf) {
     let (p, token) = veteran(&app, 1, "military_retiree").await;
     let (id, actions, flash) = challenge(&app, &token).await;
-    let (frames, start, claimed) =
-        recorded(&faces, "p07", &flash, &actions, &frames_for(&faces, &actions, "p07")).await;
+    let (frames, start, claimed) = recorded(
+        &faces,
+        "p07",
+        &flash,
+        &actions,
+        &frames_for(&faces, &actions, "p07"),
+    )
+    .await;
     let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, start)).await;
+    let r = evidence(
+        &app,
+        &token,
+        &id,
+        &evidence_body(&ids, &frames, &claimed, start),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], true, "{v}");
@@ -900,11 +970,15 @@ async fn replay_attack_is_refused(app: TestApp, faces: PathBuf) {
     let admin = admin(&app).await;
     let (p, token) = veteran(&app, 1, "military_retiree").await;
     set_reference(&app, &admin, &p, &p07_enroll(&faces)).await;
-    let p13: Vec<(u64, PathBuf)> = clip_all(&faces, "negatives/presentation_attack/p13_replay_laptop_screen_frames", 50)
-        .into_iter()
-        .enumerate()
-        .map(|(k, p)| (k as u64 * 100, p))
-        .collect();
+    let p13: Vec<(u64, PathBuf)> = clip_all(
+        &faces,
+        "negatives/presentation_attack/p13_replay_laptop_screen_frames",
+        50,
+    )
+    .into_iter()
+    .enumerate()
+    .map(|(k, p)| (k as u64 * 100, p))
+    .collect();
     let person = person_id(&app, &p).await;
     let mut counted = 0;
     for strength in [0.05f32, 0.0] {
@@ -913,7 +987,13 @@ async fn replay_attack_is_refused(app: TestApp, faces: PathBuf) {
         let frames = replayed(&flash, 500, &p13, strength);
         let claimed = claims(&actions, Some((&flash, 500)), &frames).await;
         let ids = upload_frames(&app, &token, &frames).await;
-        let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, Some(500))).await;
+        let r = evidence(
+            &app,
+            &token,
+            &id,
+            &evidence_body(&ids, &frames, &claimed, Some(500)),
+        )
+        .await;
         assert_eq!(r.status, 200, "{}", r.text);
         let v = r.json();
         assert_eq!(v["passed"], false, "{v}");
@@ -924,7 +1004,12 @@ async fn replay_attack_is_refused(app: TestApp, faces: PathBuf) {
             serde_json::from_value(v["reason"].clone()).expect("a liveness reason");
         use shared::liveness::FailReason as F;
         assert!(
-            [F::PresentationAttack, F::FlashNotDetected, F::DifferentPerson].contains(&reason),
+            [
+                F::PresentationAttack,
+                F::FlashNotDetected,
+                F::DifferentPerson
+            ]
+            .contains(&reason),
             "{v}"
         );
         assert_eq!(v["message"], reason.message_zh());
@@ -932,7 +1017,10 @@ async fn replay_attack_is_refused(app: TestApp, faces: PathBuf) {
             counted += 1;
         }
         assert_eq!(v["failed_comparisons"], counted, "{v}");
-        assert_eq!(app.store.face_mismatches(&person, 2025).await.unwrap(), i64::from(counted));
+        assert_eq!(
+            app.store.face_mismatches(&person, 2025).await.unwrap(),
+            i64::from(counted)
+        );
         let row = app.store.challenge(&id).await.unwrap().unwrap();
         assert!(row.passed_at.is_none());
     }
@@ -945,15 +1033,33 @@ async fn replayed_evidence_is_refused_as_reused(app: TestApp, faces: PathBuf) {
     let (p, token) = veteran(&app, 1, "military_retiree").await;
     set_reference(&app, &admin, &p, &p07_enroll(&faces)).await;
     let (id, actions, flash) = challenge(&app, &token).await;
-    let (frames, start, claimed) =
-        recorded(&faces, "p07", &flash, &actions, &frames_for(&faces, &actions, "p07")).await;
+    let (frames, start, claimed) = recorded(
+        &faces,
+        "p07",
+        &flash,
+        &actions,
+        &frames_for(&faces, &actions, "p07"),
+    )
+    .await;
     let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(&app, &token, &id, &evidence_body(&ids, &frames, &claimed, start)).await;
+    let r = evidence(
+        &app,
+        &token,
+        &id,
+        &evidence_body(&ids, &frames, &claimed, start),
+    )
+    .await;
     assert_eq!(r.json()["passed"], true, "{}", r.text);
 
     let (again, _, _) = challenge(&app, &token).await;
     let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(&app, &token, &again, &evidence_body(&ids, &frames, &claimed, start)).await;
+    let r = evidence(
+        &app,
+        &token,
+        &again,
+        &evidence_body(&ids, &frames, &claimed, start),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");

@@ -44,7 +44,7 @@ async fn staff_upload(app: &TestApp, token: &str, person: &str, kind: &str, file
 /// Evidence without frames for challenge `id` (judged, never passed, unless expired).
 async fn empty_evidence(app: &TestApp, token: &str, id: &str) -> Reply {
     let path = format!("/api/v1/liveness/challenges/{id}/evidence");
-    let body = json!({"frames": [], "claimed": []});
+    let body = json!({"frames": [], "claimed": [], "flash_started_ms": 0});
     post_op(app, &path, token, None, &body).await
 }
 
