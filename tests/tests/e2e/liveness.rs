@@ -302,6 +302,43 @@ fn evidence_body(
     })
 }
 
+/// A challenge done by p07's recorded clips (the flash lit as the app lights it), the frames
+/// uploaded and sent as its evidence.
+struct Attempt {
+    id: String,
+    frames: Frames,
+    claimed: Vec<ActionAt>,
+    start: Option<u64>,
+    reply: Reply,
+}
+
+async fn p07_attempt(app: &TestApp, token: &str, faces: &Path) -> Attempt {
+    let (id, actions, flash) = challenge(app, token).await;
+    let (frames, start, claimed) = recorded(
+        faces,
+        "p07",
+        &flash,
+        &actions,
+        &frames_for(faces, &actions, "p07"),
+    )
+    .await;
+    let ids = upload_frames(app, token, &frames).await;
+    let reply = evidence(
+        app,
+        token,
+        &id,
+        &evidence_body(&ids, &frames, &claimed, start),
+    )
+    .await;
+    Attempt {
+        id,
+        frames,
+        claimed,
+        start,
+        reply,
+    }
+}
+
 /// A session as the app records it: the person looking at the camera while the screen flashes
 /// (`kit::flashed`), then `frames`; with the claims the models make on them.
 async fn recorded(
@@ -583,23 +620,12 @@ async fn another_persons_face_is_counted_and_opens_special_population(
     // The account holder (军休干部) is p08; p07 does the liveness check.
     let (p, token) = veteran(&app, 1, "military_retiree").await;
     set_reference(&app, &admin, &p, &p08_enroll(&faces)).await;
-    let (id, actions, flash) = challenge(&app, &token).await;
-    let (frames, start, claimed) = recorded(
-        &faces,
-        "p07",
-        &flash,
-        &actions,
-        &frames_for(&faces, &actions, "p07"),
-    )
-    .await;
-    let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(
-        &app,
-        &token,
-        &id,
-        &evidence_body(&ids, &frames, &claimed, start),
-    )
-    .await;
+    let Attempt {
+        id,
+        frames,
+        reply: r,
+        ..
+    } = p07_attempt(&app, &token, &faces).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -662,7 +688,7 @@ async fn another_persons_face_is_counted_and_opens_special_population(
         d["liveness_challenge_id"], id,
         "the failed attempt, for comparison"
     );
-    assert_eq!(d["liveness_frames"].as_array().unwrap().len(), ids.len());
+    assert_eq!(d["liveness_frames"].as_array().unwrap().len(), frames.len());
     assert!(d["face_match_score"].as_f64().unwrap() < 0.6);
 
     // 自主择业军转干部 with as many failures: not a category that has this check.
@@ -851,23 +877,7 @@ async fn bad_requests_expiry_and_ownership(app: TestApp, faces: PathBuf) {
 
 async fn without_reference_photo_nothing_to_compare(app: TestApp, faces: PathBuf) {
     let (p, token) = veteran(&app, 1, "military_retiree").await;
-    let (id, actions, flash) = challenge(&app, &token).await;
-    let (frames, start, claimed) = recorded(
-        &faces,
-        "p07",
-        &flash,
-        &actions,
-        &frames_for(&faces, &actions, "p07"),
-    )
-    .await;
-    let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(
-        &app,
-        &token,
-        &id,
-        &evidence_body(&ids, &frames, &claimed, start),
-    )
-    .await;
+    let Attempt { reply: r, .. } = p07_attempt(&app, &token, &faces).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -885,23 +895,7 @@ async fn without_reference_photo_nothing_to_compare(app: TestApp, faces: PathBuf
 
 async fn demo_mode_enrols_the_first_reference_photo(app: TestApp, faces: PathBuf) {
     let (p, token) = veteran(&app, 1, "military_retiree").await;
-    let (id, actions, flash) = challenge(&app, &token).await;
-    let (frames, start, claimed) = recorded(
-        &faces,
-        "p07",
-        &flash,
-        &actions,
-        &frames_for(&faces, &actions, "p07"),
-    )
-    .await;
-    let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(
-        &app,
-        &token,
-        &id,
-        &evidence_body(&ids, &frames, &claimed, start),
-    )
-    .await;
+    let Attempt { reply: r, .. } = p07_attempt(&app, &token, &faces).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], true, "{v}");
@@ -1032,23 +1026,13 @@ async fn replayed_evidence_is_refused_as_reused(app: TestApp, faces: PathBuf) {
     let admin = admin(&app).await;
     let (p, token) = veteran(&app, 1, "military_retiree").await;
     set_reference(&app, &admin, &p, &p07_enroll(&faces)).await;
-    let (id, actions, flash) = challenge(&app, &token).await;
-    let (frames, start, claimed) = recorded(
-        &faces,
-        "p07",
-        &flash,
-        &actions,
-        &frames_for(&faces, &actions, "p07"),
-    )
-    .await;
-    let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(
-        &app,
-        &token,
-        &id,
-        &evidence_body(&ids, &frames, &claimed, start),
-    )
-    .await;
+    let Attempt {
+        frames,
+        claimed,
+        start,
+        reply: r,
+        ..
+    } = p07_attempt(&app, &token, &faces).await;
     assert_eq!(r.json()["passed"], true, "{}", r.text);
 
     let (again, _, _) = challenge(&app, &token).await;
