@@ -238,9 +238,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The server's re-check of one evidence of 60 frames (JPEG decode, `LivenessRunner` with the
-/// flash and the anti-spoofing network, a fingerprint per frame), CPU time, as
-/// `server::recheck::recheck` does it (the server crate is not a dependency here).
+/// The server's re-check of one evidence as the app sends it (JPEG decode, `LivenessRunner`
+/// with the flash and the anti-spoofing network, a fingerprint per frame), CPU time, as
+/// `server::recheck::recheck` does it (the server crate is not a dependency here): 120 frames —
+/// a second of lead-in every 100 ms, the flash's 3 s every 60 ms, then the actions and the tail
+/// every 100 ms.
 fn recheck_bench(
     models: &mut FaceModels,
     frames: &[Vec<u8>],
@@ -248,7 +250,7 @@ fn recheck_bench(
     use shared::liveness::{Action, ChallengeActions, FlashConfig, FlashSchedule};
     let jpegs: Vec<Vec<u8>> = frames
         .iter()
-        .take(60)
+        .take(120)
         .map(|f| {
             let img = image::RgbImage::from_raw(640, 480, f.clone()).expect("frame");
             let mut out = Vec::new();
@@ -267,12 +269,17 @@ fn recheck_bench(
                 models::IdentityConfig::default(),
             )
             .with_flash(FlashSchedule::from_seed(round), FlashConfig::default());
-            runner.flash_started(300);
+            runner.flash_started(1_000);
+            let t_of = |k: u64| match k {
+                0..10 => k * 100,
+                10..60 => 1_000 + (k - 10) * 60,
+                _ => 4_000 + (k - 60) * 100,
+            };
             for (k, j) in jpegs.iter().enumerate() {
                 let img = image::load_from_memory(j)?.to_rgb8();
                 let (w, h) = img.dimensions();
                 let frame = models::Frame::new(img.as_raw(), w, h)?;
-                let (a, _) = runner.push(models, &frame, k as u64 * 100)?;
+                let (a, _) = runner.push(models, &frame, t_of(k as u64))?;
                 std::hint::black_box(models::fingerprint::face_hash(&frame, a.face()));
             }
             std::hint::black_box(runner.finish());
