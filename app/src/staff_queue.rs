@@ -64,6 +64,9 @@ use crate::queue::QueuedPhoto;
 
 /// A refreshed challenge is reused while it has at least this long to live.
 const CHALLENGE_MIN_LEFT_HOURS: i64 = 24;
+/// While an op's pictures upload, their ids are saved after this many uploads (and at the end,
+/// and before an error is returned).
+const SAVE_UPLOADS_EVERY: usize = 20;
 
 /// One piece of work done on the tablet, to be sent when online.
 // Built once per visit and moved into the store: the size of the form variant costs nothing.
@@ -1114,6 +1117,7 @@ impl StaffStore {
             };
             blobs.extend(list.into_iter().enumerate().map(|(i, k)| (k, i)));
         }
+        let mut unsaved = 0usize;
         for (kind, i) in blobs {
             let blob: &mut Blob = match &mut op.payload {
                 Payload::AssistedReview {
@@ -1136,7 +1140,23 @@ impl StaffStore {
             if blob.upload_id.is_some() {
                 continue;
             }
-            self.upload(api, token, pid, kind, blob)?;
+            if let Err(e) = self.upload(api, token, pid, kind, blob) {
+                if unsaved > 0 {
+                    let _ = self.save_op(op);
+                }
+                return Err(e);
+            }
+            // The upload ids are saved every SAVE_UPLOADS_EVERY uploads, not after each: saving
+            // seals and flushes the whole op (all its frames), so saving after every frame
+            // wrote the op once per frame. A crash loses at most that many ids; those pictures
+            // are uploaded again.
+            unsaved += 1;
+            if unsaved >= SAVE_UPLOADS_EVERY {
+                let _ = self.save_op(op);
+                unsaved = 0;
+            }
+        }
+        if unsaved > 0 {
             let _ = self.save_op(op);
         }
         Ok(())
