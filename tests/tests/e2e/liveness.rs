@@ -289,6 +289,25 @@ async fn evidence(app: &TestApp, token: &str, challenge: &str, body: &Value) -> 
     r
 }
 
+/// [`evidence`] with the body of uploaded `frames` and their `claimed` actions.
+async fn send_evidence(
+    app: &TestApp,
+    token: &str,
+    challenge: &str,
+    ids: &[String],
+    frames: &Frames,
+    claimed: &[ActionAt],
+    flash_started_ms: Option<u64>,
+) -> Reply {
+    evidence(
+        app,
+        token,
+        challenge,
+        &evidence_body(ids, frames, claimed, flash_started_ms),
+    )
+    .await
+}
+
 fn evidence_body(
     ids: &[String],
     frames: &Frames,
@@ -323,13 +342,7 @@ async fn p07_attempt(app: &TestApp, token: &str, faces: &Path) -> Attempt {
     )
     .await;
     let ids = upload_frames(app, token, &frames).await;
-    let reply = evidence(
-        app,
-        token,
-        &id,
-        &evidence_body(&ids, &frames, &claimed, start),
-    )
-    .await;
+    let reply = send_evidence(app, token, &id, &ids, &frames, &claimed, start).await;
     Attempt {
         id,
         frames,
@@ -561,13 +574,7 @@ async fn wrong_order_and_still_photo_fail(app: TestApp, faces: PathBuf) {
             t_ms: 6000 + i as u64 * 3000,
         })
         .collect();
-    let r = evidence(
-        &app,
-        &token,
-        &id,
-        &evidence_body(&ids, &frames, &claimed, start),
-    )
-    .await;
+    let r = send_evidence(&app, &token, &id, &ids, &frames, &claimed, start).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -746,13 +753,7 @@ async fn identity_change_mid_session_fails(app: TestApp, faces: PathBuf) {
             t_ms: 6000 + i as u64 * 5000,
         })
         .collect();
-    let r = evidence(
-        &app,
-        &token,
-        &id,
-        &evidence_body(&ids, &frames, &claimed, start),
-    )
-    .await;
+    let r = send_evidence(&app, &token, &id, &ids, &frames, &claimed, start).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
@@ -1037,13 +1038,7 @@ async fn replayed_evidence_is_refused_as_reused(app: TestApp, faces: PathBuf) {
 
     let (again, _, _) = challenge(&app, &token).await;
     let ids = upload_frames(&app, &token, &frames).await;
-    let r = evidence(
-        &app,
-        &token,
-        &again,
-        &evidence_body(&ids, &frames, &claimed, start),
-    )
-    .await;
+    let r = send_evidence(&app, &token, &again, &ids, &frames, &claimed, start).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let v = r.json();
     assert_eq!(v["passed"], false, "{v}");
