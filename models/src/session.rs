@@ -48,6 +48,10 @@ pub struct IdentityConfig {
     pub max_pose_deg: f32,
     /// Compare every n-th usable frame (an embedding costs more than the rest of a frame).
     pub every_nth: u32,
+    /// During the colour flash (frames every 60 ms, the face holding still) compare at most
+    /// once in this many milliseconds: still several times, so that another person cannot
+    /// stand in for the flash alone.
+    pub flash_every_ms: u64,
     /// A compared frame below this similarity to the anchor counts as a different person…
     pub min_similarity: f32,
     /// …and this many such frames in a row fail the session with `DifferentPerson`.
@@ -59,6 +63,7 @@ impl Default for IdentityConfig {
         IdentityConfig {
             max_pose_deg: 20.0,
             every_nth: 3,
+            flash_every_ms: 500,
             min_similarity: crate::embed::MATCH_THRESHOLD,
             consecutive: 2,
         }
@@ -123,6 +128,8 @@ pub struct LivenessRunner {
     tracker: FaceTracker,
     anchor: Option<Embedding>,
     usable_frames: u32,
+    /// When identity was last compared during the flash.
+    flash_compared_ms: Option<u64>,
     low_in_a_row: u32,
     lowest: Option<f32>,
     checks: u32,
@@ -154,6 +161,7 @@ impl LivenessRunner {
             tracker: FaceTracker::default(),
             anchor: None,
             usable_frames: 0,
+            flash_compared_ms: None,
             low_in_a_row: 0,
             lowest: None,
             checks: 0,
@@ -272,9 +280,23 @@ impl LivenessRunner {
                 && f.pitch_deg.abs() <= self.identity.max_pose_deg
         });
         if let (true, Some(mesh)) = (frontal, &analysis.mesh) {
-            let due =
-                self.anchor.is_none() || self.usable_frames % self.identity.every_nth.max(1) == 0;
-            self.usable_frames += 1;
+            // The flash's frames come every 60 ms with the face holding still: compared by
+            // time there, not by count.
+            let due = if self.in_flash(t_ms) {
+                let due = self.anchor.is_none()
+                    || self.flash_compared_ms.is_none_or(|last| {
+                        t_ms.saturating_sub(last) >= self.identity.flash_every_ms
+                    });
+                if due {
+                    self.flash_compared_ms = Some(t_ms);
+                }
+                due
+            } else {
+                let due = self.anchor.is_none()
+                    || self.usable_frames % self.identity.every_nth.max(1) == 0;
+                self.usable_frames += 1;
+                due
+            };
             if due {
                 if let Some(e) = models.embed(frame, mesh)? {
                     self.check_identity(e);

@@ -371,6 +371,20 @@ fn flashed_session(
     frames: &[(u64, std::path::PathBuf)],
     live: bool,
 ) -> models::SessionOutcome {
+    flashed_session_with(models, runner, schedule, lead_in, None, frames, live)
+}
+
+/// [`flashed_session`] where `stand_in` (when given) is filmed from the flash's start until the
+/// actions' frames.
+fn flashed_session_with(
+    models: &mut FaceModels,
+    runner: LivenessRunner,
+    schedule: &FlashSchedule,
+    lead_in: &[(u64, std::path::PathBuf)],
+    stand_in: Option<&[(u64, std::path::PathBuf)]>,
+    frames: &[(u64, std::path::PathBuf)],
+    live: bool,
+) -> models::SessionOutcome {
     use models::simulate::{self, Image, PixelBox};
     let mut runner = runner;
     let start = 600;
@@ -380,8 +394,19 @@ fn flashed_session(
     let mut box_of = None;
     let mut t = 0;
     let mut k = 0;
+    let mut filmed_stand_in = false;
     while t < end {
-        let (_, p) = &lead_in[k % lead_in.len()];
+        let source = match stand_in {
+            Some(s) if t >= start => {
+                if !filmed_stand_in {
+                    filmed_stand_in = true;
+                    box_of = None;
+                }
+                s
+            }
+            _ => lead_in,
+        };
+        let (_, p) = &source[k % source.len()];
         let mut img = common::load_rgb(p);
         let colour = schedule.colour_at(t as i64 - (start + lag) as i64);
         if box_of.is_none() {
@@ -486,6 +511,46 @@ fn the_flash_and_pad_pass_a_live_face_and_refuse_a_screen_replay() {
     assert_eq!(
         out.verdict.reason,
         Some(FailReason::FlashNotDetected),
+        "{:?} {:?}",
+        out.verdict,
+        out.flash
+    );
+}
+
+/// Another person cannot stand in for the colour flash alone: identity is compared during the
+/// flash too (by time, `IdentityConfig::flash_every_ms`), so a live stand-in lit by the flash
+/// between the veteran's lead-in and actions fails as a different person.
+#[test]
+fn a_stand_in_for_the_flash_alone_is_a_different_person() {
+    let Some(dir) = data() else { return };
+    let mut models = FaceModels::load_bundled().unwrap();
+    let schedule = FlashSchedule::from_seed(21);
+    let runner = || {
+        LivenessRunner::new(
+            ChallengeActions::new([Action::Nod]).unwrap(),
+            models::detector_config(),
+            IdentityConfig::default(),
+        )
+        .with_flash(schedule.clone(), FlashConfig::default())
+        .with_pad(None)
+    };
+    let neutral = common::clip_frames(&dir.join("actions/neutral/p07_neutral_frames"), 15.0);
+    let nod = common::clip_frames(&dir.join("actions/nod/p07_nod_frames"), 15.0);
+    let other = common::clip_frames(&dir.join("actions/blink/p02_blink_frames"), 15.0);
+    let same = flashed_session(&mut models, runner(), &schedule, &neutral[..15], &nod, true);
+    assert!(same.verdict.passed, "{:?} {:?}", same.verdict, same.flash);
+    let out = flashed_session_with(
+        &mut models,
+        runner(),
+        &schedule,
+        &neutral[..15],
+        Some(&other[..15]),
+        &nod,
+        true,
+    );
+    assert_eq!(
+        out.verdict.reason,
+        Some(FailReason::DifferentPerson),
         "{:?} {:?}",
         out.verdict,
         out.flash
