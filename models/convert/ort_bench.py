@@ -20,7 +20,7 @@ import onnxruntime as ort
 from onnx import helper, numpy_helper
 
 ONNX = Path(__file__).resolve().parent.parent / "onnx"
-NAMES = ["face_detection_short_range", "face_landmark", "iris_landmark", "mobilefacenet", "pad_liveness"]
+NAMES = ["face_detection_short_range", "face_landmark", "mobilefacenet", "pad_liveness"]
 
 
 def with_prelu(model):

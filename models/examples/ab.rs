@@ -10,10 +10,9 @@ use std::time::Instant;
 
 use tract_onnx::prelude::*;
 
-const NETWORKS: [(&str, usize); 4] = [
+const NETWORKS: [(&str, usize); 3] = [
     ("face_detection_short_range", 128),
     ("face_landmark", 192),
-    ("iris_landmark", 64),
     ("mobilefacenet", 112),
 ];
 

@@ -1,6 +1,7 @@
 //! Debugging aid: prints every frame's measurements of one `*_frames/` folder or image as CSV.
 //!
-//! `cargo run -p models --example probe -- PATH [FPS] [--mirror]`
+//! `cargo run -p models --example probe -- PATH [FPS] [--mirror] [--tracked] [--still]`
+//! (`--tracked`: the face followed from frame to frame, as `LivenessRunner` runs)
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -24,11 +25,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .position(|a| a == "--draw")
         .and_then(|i| args.get(i + 1))
         .map(PathBuf::from);
+    let tracked = args.iter().any(|a| a == "--tracked");
+    let mut tracker = models::FaceTracker::new(models::TrackConfig::default());
     for (t, p) in frames {
         let img = common::load_rgb(&p);
         let frame = img.frame().mirrored(mirror);
         let a = if args.iter().any(|a| a == "--still") {
             models.analyze_still(&frame)?
+        } else if tracked {
+            models.analyze_tracked(&frame, t, &mut tracker)?
         } else {
             models.analyze(&frame, t)?
         };

@@ -24,7 +24,6 @@ fn main() -> TractResult<()> {
     for (file, side) in [
         ("face_detection_short_range", 128),
         ("face_landmark", 192),
-        ("iris_landmark", 64),
         ("mobilefacenet", 112),
     ] {
         if only.as_deref().is_some_and(|o| o != file) {

@@ -28,19 +28,12 @@ pub const DETECTOR: ModelFile = ModelFile {
     sha256: "c47d93fbc2539897cecdcc37e1a25a3a8528c415149ac376394b19cadda911d2",
 };
 
-/// MediaPipe Face Mesh (468 points), 192×192 input.
+/// MediaPipe Face Mesh (468 points), 192×192 input: the mesh of `mediapipe` 0.10.14, whose
+/// eyelids close on a blink (so no separate eye model runs per frame).
 pub const LANDMARKS: ModelFile = ModelFile {
     name: "face_landmark",
     file: "face_landmark.onnx",
-    sha256: "ab5e8bf92c7672aad8ce946cc107df8e26e61801e464e2b9e840453b227ee9d8",
-};
-
-/// MediaPipe iris/eye-contour model, 64×64 eye crop: 71 eye-region points (the eyelids follow
-/// a blink, which the base mesh's eyelids do not).
-pub const EYES: ModelFile = ModelFile {
-    name: "iris_landmark",
-    file: "iris_landmark.onnx",
-    sha256: "500c66e94a0b3483b43989dfef9baf71cf8a402335b55c195bf077521eb7c064",
+    sha256: "116bb08a860cea260720f7949ac255bef7735ba682eaca5648d56b907882ed58",
 };
 
 /// MobileFaceNet, 112×112 aligned face → 192-d embedding.
@@ -66,7 +59,6 @@ pub fn embedded(model: &ModelFile) -> &'static [u8] {
             include_bytes!("../onnx/face_detection_short_range.onnx")
         }
         "face_landmark.onnx" => include_bytes!("../onnx/face_landmark.onnx"),
-        "iris_landmark.onnx" => include_bytes!("../onnx/iris_landmark.onnx"),
         "mobilefacenet.onnx" => include_bytes!("../onnx/mobilefacenet.onnx"),
         "pad_liveness.onnx" => include_bytes!("../onnx/pad_liveness.onnx"),
         _ => &[],
@@ -115,7 +107,7 @@ mod tests {
 
     #[test]
     fn bundled_files_match_their_hashes() {
-        for m in [DETECTOR, LANDMARKS, EYES, EMBEDDER, PAD] {
+        for m in [DETECTOR, LANDMARKS, EMBEDDER, PAD] {
             let bytes = read_verified(&bundled_dir(), &m).expect("bundled model verifies");
             // "a few MB": keep the repository small.
             assert!(
@@ -129,7 +121,7 @@ mod tests {
 
     #[test]
     fn embedded_models_are_the_shipped_files() {
-        for m in [DETECTOR, LANDMARKS, EYES, EMBEDDER, PAD] {
+        for m in [DETECTOR, LANDMARKS, EMBEDDER, PAD] {
             verify(&m, embedded(&m)).expect("embedded model verifies");
         }
     }

@@ -23,7 +23,6 @@ pub mod colour;
 pub mod detect;
 pub mod embed;
 pub mod error;
-mod eyes;
 pub mod fingerprint;
 pub mod frame;
 pub mod kernels;

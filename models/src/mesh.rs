@@ -24,8 +24,6 @@ pub struct FaceMesh {
     pub presence: f32,
     /// Light and sharpness of the face region of the crop.
     pub crop_stats: CropStats,
-    /// EAR of the image-left and image-right eye from the eye-contour model, when it ran.
-    pub eye_openness: Option<(f32, f32)>,
 }
 
 impl FaceMesh {
@@ -200,7 +198,6 @@ impl Landmarker {
             crop_points,
             presence,
             crop_stats,
-            eye_openness: None,
         }))
     }
 }

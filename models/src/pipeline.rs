@@ -4,12 +4,11 @@ use std::path::Path;
 
 use shared::liveness::{ColourSample, FrameSignals, QualityIssue};
 
-use crate::assets::{self, DETECTOR, EMBEDDER, EYES, LANDMARKS, PAD};
+use crate::assets::{self, DETECTOR, EMBEDDER, LANDMARKS, PAD};
 use crate::colour;
 use crate::detect::{Detector, FaceDetection};
 use crate::embed::{Embedder, Embedding};
 use crate::error::ModelError;
-use crate::eyes::EyeModel;
 use crate::frame::Frame;
 use crate::mesh::{FaceMesh, Landmarker};
 use crate::pad::PadNet;
@@ -44,7 +43,6 @@ impl FrameAnalysis {
 pub struct FaceModels {
     detector: Detector,
     landmarker: Landmarker,
-    eyes: EyeModel,
     embedder: Embedder,
     pad: PadNet,
     quality: QualityConfig,
@@ -63,10 +61,9 @@ impl FaceModels {
     pub fn load_dir(dir: &Path) -> Result<FaceModels, ModelError> {
         let det = assets::read_verified(dir, &DETECTOR)?;
         let lmk = assets::read_verified(dir, &LANDMARKS)?;
-        let eyes = assets::read_verified(dir, &EYES)?;
         let emb = assets::read_verified(dir, &EMBEDDER)?;
         let pad = assets::read_verified(dir, &PAD)?;
-        FaceModels::from_verified_bytes(&det, &lmk, &eyes, &emb, &pad)
+        FaceModels::from_verified_bytes(&det, &lmk, &emb, &pad)
     }
 
     /// The models shipped in this crate's `onnx/` directory, compiled into the binary
@@ -75,7 +72,6 @@ impl FaceModels {
         FaceModels::from_bytes(
             assets::embedded(&DETECTOR),
             assets::embedded(&LANDMARKS),
-            assets::embedded(&EYES),
             assets::embedded(&EMBEDDER),
             assets::embedded(&PAD),
         )
@@ -85,29 +81,25 @@ impl FaceModels {
     pub fn from_bytes(
         detector: &[u8],
         landmarks: &[u8],
-        eyes: &[u8],
         embedder: &[u8],
         pad: &[u8],
     ) -> Result<FaceModels, ModelError> {
         assets::verify(&DETECTOR, detector)?;
         assets::verify(&LANDMARKS, landmarks)?;
-        assets::verify(&EYES, eyes)?;
         assets::verify(&EMBEDDER, embedder)?;
         assets::verify(&PAD, pad)?;
-        FaceModels::from_verified_bytes(detector, landmarks, eyes, embedder, pad)
+        FaceModels::from_verified_bytes(detector, landmarks, embedder, pad)
     }
 
     fn from_verified_bytes(
         det: &[u8],
         lmk: &[u8],
-        eyes: &[u8],
         emb: &[u8],
         pad: &[u8],
     ) -> Result<FaceModels, ModelError> {
         Ok(FaceModels {
             detector: Detector::load(det)?,
             landmarker: Landmarker::load(lmk)?,
-            eyes: EyeModel::load(eyes)?,
             embedder: Embedder::load(emb)?,
             pad: PadNet::load(pad)?,
             quality: QualityConfig::default(),
@@ -125,7 +117,6 @@ impl FaceModels {
         match model.name {
             n if n == DETECTOR.name => self.detector.net_mut().run(input),
             n if n == LANDMARKS.name => self.landmarker.net_mut().run(input),
-            n if n == EYES.name => self.eyes.net_mut().run(input),
             n if n == PAD.name => self.pad.net_mut().run(input),
             _ => self.embedder.net_mut().run(input),
         }
@@ -146,18 +137,13 @@ impl FaceModels {
         self.detector.detect(frame)
     }
 
-    /// The mesh of one detected face, with the eye-contour openness (`None` if the landmark
-    /// model finds no face there).
+    /// The mesh of one detected face (`None` if the landmark model finds no face there).
     pub fn mesh(
         &mut self,
         frame: &Frame<'_>,
         face: &FaceDetection,
     ) -> Result<Option<FaceMesh>, ModelError> {
-        let Some(mut mesh) = self.landmarker.mesh(frame, face)? else {
-            return Ok(None);
-        };
-        mesh.eye_openness = self.eyes.openness(frame, &mesh)?;
-        Ok(Some(mesh))
+        self.landmarker.mesh(frame, face)
     }
 
     /// The live probability (0–1) the anti-spoofing network gives the face in `face`'s box
@@ -213,7 +199,6 @@ impl FaceModels {
                     }
                 }
                 if let Some(face) = tracker.follow(t_ms, &mesh) {
-                    mesh.eye_openness = self.eyes.openness(frame, &mesh)?;
                     let mut faces = plan.others;
                     faces.push(face);
                     faces.sort_by(|a, b| b.score.total_cmp(&a.score));

@@ -90,12 +90,9 @@ fn ear(mesh: &FaceMesh, idx: &[usize; 6]) -> f32 {
     (dist(p(1), p(5)) + dist(p(2), p(4))) / (2.0 * width)
 }
 
-/// Eye openness of the eye on the image's left and right side: from the eye-contour model
-/// when it ran, else from the mesh's own (less responsive) eyelid points.
+/// Eye openness (EAR) of the eye on the image's left and right side, from the mesh's eyelid
+/// points.
 pub fn eye_openness(mesh: &FaceMesh) -> (f32, f32) {
-    if let Some(e) = mesh.eye_openness {
-        return e;
-    }
     let r = ear(mesh, &EYE_R);
     let l = ear(mesh, &EYE_L);
     // The crop's x axis runs along the eye line, so the smaller crop x is the image's left

@@ -351,7 +351,6 @@ mod tests {
                 mean_luma: 100.0,
                 laplacian_var: 50.0,
             },
-            eye_openness: None,
         };
         t.detected(view, 0, &[face], Some(0), Some(&mesh));
         assert!(t.plan(view, 100).is_some());
