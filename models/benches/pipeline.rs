@@ -82,6 +82,14 @@ fn stats(mut ms: Vec<f64>) -> (f64, f64) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut models = FaceModels::load_bundled()?;
     let only_tracked = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "tracked");
+    // `BENCH_ONLY=recheck`: the server's re-check rows alone.
+    if std::env::var("BENCH_ONLY").is_ok_and(|v| v == "recheck") {
+        let frames = bench_frames()?;
+        println!("| what | median ms | p95 ms | CPU median ms | CPU p95 ms | n |");
+        println!("|---|---|---|---|---|---|");
+        recheck_bench(&mut models, &frames, 60, false)?;
+        return recheck_bench(&mut models, &frames, 120, true);
+    }
     println!(
         "tract's depthwise kernel here: {}\n",
         models::kernels::depthwise_kernel_in_use().unwrap_or("none (scalar)")
@@ -112,22 +120,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{}", t.row(&format!("tract {}", m.name)));
     }
 
-    let Some(dir) = common::faces_dir() else {
+    let frames = bench_frames()?;
+    if frames.is_empty() {
         println!("face test data not found: pipeline timings skipped");
         return Ok(());
-    };
-    // Real frames, resized to 640×480 (the p01 and p07 clips).
-    let mut frames = Vec::new();
-    for (clip, fps) in [
-        ("actions/blink/p01_blink_frames", 15.0),
-        ("actions/turn_head/p07_turn_left_right_frames", 15.0),
-    ] {
-        for (_, p) in common::clip_frames(&dir.join(clip), fps) {
-            let img = image::open(&p)?.to_rgb8();
-            let img =
-                image::imageops::resize(&img, 640, 480, image::imageops::FilterType::Triangle);
-            frames.push(img.into_raw());
-        }
     }
     for f in frames.iter().take(5) {
         models.analyze(&models::Frame::new(f, 640, 480)?, 0)?;
@@ -186,15 +182,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         println!(
             "{}",
-            per_frame.row(
-                "per-frame pipeline, every frame alone (detect + mesh + eyes + signals), 640×480"
-            )
+            per_frame
+                .row("per-frame pipeline, every frame alone (detect + mesh + signals), 640×480")
         );
     }
     println!(
         "{}",
         tracked.row(
-            "per-frame pipeline, face tracked (mesh + eyes + signals; detector on some frames), \
+            "per-frame pipeline, face tracked (mesh + signals; detector on some frames), \
              640×480"
         )
     );
@@ -228,7 +223,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
              colour {c:.3} ms + PAD {p:.3} ms / 6 = {:.3} ms",
             c + p / 6.0
         );
-        recheck_bench(&mut models, &frames)?;
+        recheck_bench(&mut models, &frames, 60, false)?;
+        recheck_bench(&mut models, &frames, 120, true)?;
     }
     println!(
         "\nTracked: mean {wall_mean:.2} ms per frame (CPU {cpu_mean:.2} ms); the detector ran on \
@@ -237,19 +233,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The server's re-check of one evidence as the app sends it (JPEG decode, `LivenessRunner`
-/// with the flash and the anti-spoofing network, a fingerprint per frame), CPU time, as
-/// `server::recheck::recheck` does it (the server crate is not a dependency here): 120 frames —
-/// a second of lead-in every 100 ms, the flash's 3 s every 60 ms, then the actions and the tail
-/// every 100 ms.
+/// The server's re-check of one evidence (JPEG decode, `LivenessRunner` with the anti-spoofing
+/// network, a fingerprint per frame), CPU time, as `server::recheck::recheck` does it (the
+/// server crate is not a dependency here). With `flash`, as the app sends it: 120 frames — a
+/// second of lead-in every 100 ms, the flash's 3 s every 60 ms, then the actions and the tail
+/// every 100 ms. Without: `n` frames every 100 ms (an evidence before the flash existed).
 fn recheck_bench(
     models: &mut FaceModels,
     frames: &[Vec<u8>],
+    n: usize,
+    flash: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use shared::liveness::{Action, ChallengeActions, FlashConfig, FlashSchedule};
     let jpegs: Vec<Vec<u8>> = frames
         .iter()
-        .take(120)
+        .take(n)
         .map(|f| {
             let img = image::RgbImage::from_raw(640, 480, f.clone()).expect("frame");
             let mut out = Vec::new();
@@ -266,10 +264,13 @@ fn recheck_bench(
                 ChallengeActions::new([Action::Blink, Action::ShakeHead])?,
                 models::detector_config(),
                 models::IdentityConfig::default(),
-            )
-            .with_flash(FlashSchedule::from_seed(round), FlashConfig::default());
-            runner.flash_started(1_000);
+            );
+            if flash {
+                runner = runner.with_flash(FlashSchedule::from_seed(round), FlashConfig::default());
+                runner.flash_started(1_000);
+            }
             let t_of = |k: u64| match k {
+                _ if !flash => k * 100,
                 0..10 => k * 100,
                 10..60 => 1_000 + (k - 10) * 60,
                 _ => 4_000 + (k - 60) * 100,
@@ -288,9 +289,34 @@ fn recheck_bench(
     println!(
         "{}",
         t.row(&format!(
-            "server re-check of one evidence ({} frames: decode, runner, fingerprints)",
-            jpegs.len()
+            "server re-check of one evidence ({} frames{}: decode, runner, fingerprints)",
+            jpegs.len(),
+            if flash {
+                ", with the flash"
+            } else {
+                " every 100 ms, no flash"
+            }
         ))
     );
     Ok(())
+}
+
+/// Real frames resized to 640×480 (the p01 and p07 clips); none without the face data.
+fn bench_frames() -> Result<Vec<Vec<u8>>, Box<dyn std::error::Error>> {
+    let Some(dir) = common::faces_dir() else {
+        return Ok(Vec::new());
+    };
+    let mut frames = Vec::new();
+    for (clip, fps) in [
+        ("actions/blink/p01_blink_frames", 15.0),
+        ("actions/turn_head/p07_turn_left_right_frames", 15.0),
+    ] {
+        for (_, p) in common::clip_frames(&dir.join(clip), fps) {
+            let img = image::open(&p)?.to_rgb8();
+            let img =
+                image::imageops::resize(&img, 640, 480, image::imageops::FilterType::Triangle);
+            frames.push(img.into_raw());
+        }
+    }
+    Ok(frames)
 }

@@ -5,8 +5,8 @@
 //! tract runs every depthwise convolution row by row through
 //! `tract_linalg::routines::depthwise_w_f32()`. tract-linalg 0.23.9's kernels vectorise only
 //! rows whose input is contiguous (stride 1) — on arm64 also strided rows of at most four taps —
-//! so a 3×3 stride-2 layer (every downsampling block of BlazeFace, the face mesh, the eye model
-//! and MobileFaceNet) runs a scalar loop: on x86-64 it cost 3–4× a stride-1 layer four times its
+//! so a 3×3 stride-2 layer (every downsampling block of BlazeFace, the face mesh and
+//! MobileFaceNet) runs a scalar loop: on x86-64 it cost 3–4× a stride-1 layer four times its
 //! size (`--example profile`, `PROFILE_NODES=1`). These kernels read a stride-2 row as
 //! de-interleaved vectors (AVX2: two loads and a shuffle; NEON: `vld2q`).
 //!
