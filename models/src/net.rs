@@ -23,17 +23,6 @@ impl std::fmt::Debug for Net {
 impl Net {
     /// Loads an ONNX model with a fixed NCHW f32 input shape.
     pub fn load(name: &'static str, bytes: &[u8], shape: [usize; 4]) -> Result<Net, ModelError> {
-        Net::load_outputs(name, bytes, shape, &[])
-    }
-
-    /// Like [`load`](Self::load), keeping only the named outputs (all when `outputs` is
-    /// empty): the parts of the graph that only feed the others are never computed.
-    pub fn load_outputs(
-        name: &'static str,
-        bytes: &[u8],
-        shape: [usize; 4],
-        outputs: &[&str],
-    ) -> Result<Net, ModelError> {
         // Keeps `kernels` — and its registration in tract's routine table — in every program
         // that loads a network (tests/kernel_linked.rs checks it from outside the crate).
         crate::kernels::depthwise_kernel_in_use();
@@ -41,25 +30,11 @@ impl Net {
             name,
             detail: format!("{e:#}"),
         };
-        let mut model = tract_onnx::onnx()
+        let model = tract_onnx::onnx()
             .model_for_read(&mut &bytes[..])
             .map_err(invalid)?
             .with_input_fact(0, f32::fact(shape).into())
             .map_err(invalid)?;
-        if !outputs.is_empty() {
-            let outlets = outputs
-                .iter()
-                .map(|o| {
-                    model
-                        .find_outlet_label(o)
-                        .ok_or_else(|| ModelError::Invalid {
-                            name,
-                            detail: format!("no output named {o}"),
-                        })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            model.select_output_outlets(&outlets).map_err(invalid)?;
-        }
         let model = model
             .into_optimized()
             .map_err(invalid)?
