@@ -87,8 +87,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let frames = bench_frames()?;
         println!("| what | median ms | p95 ms | CPU median ms | CPU p95 ms | n |");
         println!("|---|---|---|---|---|---|");
-        recheck_bench(&mut models, &frames, 60, false)?;
-        return recheck_bench(&mut models, &frames, 120, true);
+        recheck_bench(&mut models, &frames, 60, false, 1)?;
+        recheck_bench(&mut models, &frames, 120, true, 1)?;
+        return recheck_bench(
+            &mut models,
+            &frames,
+            120,
+            true,
+            models::session::FLASH_MESH_EVERY,
+        );
     }
     println!(
         "tract's depthwise kernel here: {}\n",
@@ -223,8 +230,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
              colour {c:.3} ms + PAD {p:.3} ms / 6 = {:.3} ms",
             c + p / 6.0
         );
-        recheck_bench(&mut models, &frames, 60, false)?;
-        recheck_bench(&mut models, &frames, 120, true)?;
+        recheck_bench(&mut models, &frames, 60, false, 1)?;
+        recheck_bench(&mut models, &frames, 120, true, 1)?;
+        recheck_bench(
+            &mut models,
+            &frames,
+            120,
+            true,
+            models::session::FLASH_MESH_EVERY,
+        )?;
     }
     println!(
         "\nTracked: mean {wall_mean:.2} ms per frame (CPU {cpu_mean:.2} ms); the detector ran on \
@@ -238,11 +252,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// server crate is not a dependency here). With `flash`, as the app sends it: 120 frames — a
 /// second of lead-in every 100 ms, the flash's 3 s every 60 ms, then the actions and the tail
 /// every 100 ms. Without: `n` frames every 100 ms (an evidence before the flash existed).
+/// `mesh_every`: the mesh on one flash frame in this many (1: every frame, as before issue 13's
+/// last step; the runner's default is `FLASH_MESH_EVERY`).
 fn recheck_bench(
     models: &mut FaceModels,
     frames: &[Vec<u8>],
     n: usize,
     flash: bool,
+    mesh_every: u32,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use shared::liveness::{Action, ChallengeActions, FlashConfig, FlashSchedule};
     let jpegs: Vec<Vec<u8>> = frames
@@ -264,7 +281,8 @@ fn recheck_bench(
                 ChallengeActions::new([Action::Blink, Action::ShakeHead])?,
                 models::detector_config(),
                 models::IdentityConfig::default(),
-            );
+            )
+            .with_flash_mesh_every(mesh_every);
             if flash {
                 runner = runner.with_flash(FlashSchedule::from_seed(round), FlashConfig::default());
                 runner.flash_started(1_000);
@@ -291,10 +309,10 @@ fn recheck_bench(
         t.row(&format!(
             "server re-check of one evidence ({} frames{}: decode, runner, fingerprints)",
             jpegs.len(),
-            if flash {
-                ", with the flash"
-            } else {
-                " every 100 ms, no flash"
+            match (flash, mesh_every) {
+                (false, _) => " every 100 ms, no flash".to_owned(),
+                (true, 1) => ", with the flash, mesh on every flash frame".to_owned(),
+                (true, n) => format!(", with the flash, mesh on 1 flash frame in {n}"),
             }
         ))
     );

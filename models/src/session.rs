@@ -93,6 +93,18 @@ impl Default for PadPlan {
     }
 }
 
+/// During the colour flash the face mesh runs on one frame in this many; the frames between
+/// sample the colour at the last mesh (the face holds still there: the app starts the flash
+/// on a steady face and starts it again when the face moves). The flash is the densest part of
+/// an evidence (a frame every 60 ms for 3 s), so this is what keeps the server's re-check of
+/// one evidence under 1.5 s of CPU (MODELS.md "Speed"). A face that moves anyway puts less skin
+/// under the reused disks: its colours follow the sequence less well, which can only fail a
+/// session, never pass one.
+pub const FLASH_MESH_EVERY: u32 = 2;
+
+/// The last mesh may be reused this long after the frame it was measured on (frame time).
+pub const FLASH_REUSE_MAX_MS: u64 = 150;
+
 /// The colour flash of a challenge, as the runner checks it.
 #[derive(Debug, Clone, PartialEq)]
 struct FlashPlan {
@@ -136,6 +148,11 @@ pub struct LivenessRunner {
     pad_last_ms: Option<u64>,
     flash: Option<FlashPlan>,
     colours: Vec<TimedColour>,
+    /// The mesh runs on one flash frame in this many ([`FLASH_MESH_EVERY`]).
+    flash_mesh_every: u32,
+    /// The last flash frame the mesh ran on (one face, with a mesh), its size, and how many
+    /// frames have reused it since.
+    flash_meshed: Option<(FrameAnalysis, (u32, u32, bool), u32)>,
 }
 
 impl std::fmt::Debug for LivenessRunner {
@@ -167,7 +184,15 @@ impl LivenessRunner {
             pad_last_ms: None,
             flash: None,
             colours: Vec::new(),
+            flash_mesh_every: FLASH_MESH_EVERY,
+            flash_meshed: None,
         }
+    }
+
+    /// Runs the mesh on one flash frame in `n` (1: on every frame; evaluation compares them).
+    pub fn with_flash_mesh_every(mut self, n: u32) -> LivenessRunner {
+        self.flash_mesh_every = n.max(1);
+        self
     }
 
     /// Replaces the anti-spoofing plan; `None` turns the network off (evaluation of the other
@@ -248,7 +273,24 @@ impl LivenessRunner {
         frame: &Frame<'_>,
         t_ms: u64,
     ) -> Result<(FrameAnalysis, Progress), ModelError> {
+        if let Some(analysis) = self.reuse_flash_mesh(frame, t_ms) {
+            let progress = self.session.push(&analysis.signals);
+            if let (Some(colour), false) = (analysis.colour, self.session.is_finished()) {
+                self.colours.push(TimedColour { t_ms, colour });
+            }
+            return Ok((analysis, progress));
+        }
         let analysis = models.analyze_tracked(frame, t_ms, &mut self.tracker)?;
+        self.flash_meshed = (self.in_flash(t_ms)
+            && analysis.signals.single_face().is_some()
+            && analysis.mesh.is_some())
+        .then(|| {
+            (
+                analysis.clone(),
+                (frame.width(), frame.height(), frame.is_mirrored()),
+                0,
+            )
+        });
         let progress = self.session.push(&analysis.signals);
         if self.session.is_finished() && !progress.verdict.as_ref().is_some_and(|v| v.passed) {
             return Ok((analysis, progress));
@@ -288,6 +330,33 @@ impl LivenessRunner {
             }
         }
         Ok((analysis, self.session.progress_now()))
+    }
+
+    /// A flash frame between meshed ones: the last flash frame's analysis at this frame's time,
+    /// with this frame's colour sampled at that mesh (see [`FLASH_MESH_EVERY`]). `None` when
+    /// the mesh is due: outside the flash, after `flash_mesh_every − 1` reuses, when the last
+    /// frame had no single face with a mesh, when it is older than 150 ms or
+    /// the frame's size changed.
+    fn reuse_flash_mesh(&mut self, frame: &Frame<'_>, t_ms: u64) -> Option<FrameAnalysis> {
+        if !self.in_flash(t_ms) || self.session.is_finished() {
+            return None;
+        }
+        let every = self.flash_mesh_every;
+        let (last, size, reused) = self.flash_meshed.as_mut()?;
+        let fresh = t_ms >= last.signals.t_ms
+            && t_ms - last.signals.t_ms <= FLASH_REUSE_MAX_MS
+            && *size == (frame.width(), frame.height(), frame.is_mirrored());
+        if !fresh || *reused + 1 >= every {
+            return None;
+        }
+        let (face, mesh) = (last.face()?, last.mesh.as_ref()?);
+        let colour = crate::colour::colour_sample(frame, face, mesh);
+        *reused += 1;
+        let mut analysis = last.clone();
+        analysis.signals.t_ms = t_ms;
+        analysis.frame_luma = frame.mean_luma();
+        analysis.colour = colour;
+        Some(analysis)
     }
 
     /// Compares with the anchor (or makes this the anchor); fails the session on a change.

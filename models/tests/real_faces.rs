@@ -484,6 +484,21 @@ fn the_flash_and_pad_pass_a_live_face_and_refuse_a_screen_replay() {
         flash.passed && flash.correlation.unwrap() > 0.9,
         "{flash:?}"
     );
+    // The same session with a mesh on every flash frame correlates alike: the frames between
+    // meshes sample the colour as well at the last mesh.
+    let every = flashed_session(
+        &mut models,
+        runner(&[Action::Nod]).with_flash_mesh_every(1),
+        &schedule,
+        &neutral[..15],
+        &nod,
+        true,
+    );
+    let every = every.flash.expect("the flash was checked");
+    assert!(
+        every.passed && (every.correlation.unwrap() - flash.correlation.unwrap()).abs() < 0.05,
+        "every frame {every:?}, every other {flash:?}"
+    );
 
     let p13 = common::clip_frames(
         &dir.join("negatives/presentation_attack/p13_replay_laptop_screen_frames"),
@@ -519,6 +534,50 @@ fn the_flash_and_pad_pass_a_live_face_and_refuse_a_screen_replay() {
         out.verdict,
         out.flash
     );
+}
+
+/// During the flash the mesh runs on every other frame ([`models::session::FLASH_MESH_EVERY`]):
+/// each frame still gives a colour sample, at the last mesh; outside the flash every frame is
+/// analysed.
+#[test]
+fn flash_frames_between_meshes_sample_the_colour_at_the_last_mesh() {
+    let Some(dir) = data() else { return };
+    let mut models = FaceModels::load_bundled().unwrap();
+    assert_eq!(models::session::FLASH_MESH_EVERY, 2);
+    let schedule = FlashSchedule::from_seed(5);
+    let mut runner = LivenessRunner::new(
+        ChallengeActions::new([Action::Nod]).unwrap(),
+        models::detector_config(),
+        IdentityConfig::default(),
+    )
+    .with_flash(schedule.clone(), FlashConfig::default())
+    .with_pad(None);
+    runner.flash_started(0);
+    let neutral = common::clip_frames(&dir.join("actions/neutral/p07_neutral_frames"), 15.0);
+    let mut sampled = 0;
+    for (k, (_, p)) in neutral.iter().take(20).enumerate() {
+        let (a, _) = runner
+            .push(&mut models, &common::load_rgb(p).frame(), k as u64 * 60)
+            .unwrap();
+        sampled += usize::from(a.colour.is_some());
+    }
+    assert_eq!(sampled, 20, "every flash frame is colour-sampled");
+    assert_eq!(
+        runner.detector_runs().0,
+        10,
+        "the mesh ran on every other one"
+    );
+    let after = runner.hold_until().unwrap() + 100;
+    for (k, (_, p)) in neutral.iter().skip(20).take(6).enumerate() {
+        runner
+            .push(
+                &mut models,
+                &common::load_rgb(p).frame(),
+                after + k as u64 * 100,
+            )
+            .unwrap();
+    }
+    assert_eq!(runner.detector_runs().0, 16, "after the flash, every frame");
 }
 
 /// Another person cannot stand in for the colour flash alone: identity is compared during the
