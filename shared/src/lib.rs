@@ -11,6 +11,7 @@
 pub mod error;
 
 pub mod id;
+pub mod identity;
 pub mod money;
 pub mod name;
 pub mod password;

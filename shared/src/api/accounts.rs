@@ -16,14 +16,17 @@ pub enum SmsPurpose {
     Login,
     ResetPassword,
     ChangePhone,
+    /// 自然人申诉找回密码: proves the appeal's contact phone is reachable.
+    PasswordAppeal,
 }
 
 impl SmsPurpose {
-    pub const ALL: [SmsPurpose; 4] = [
+    pub const ALL: [SmsPurpose; 5] = [
         SmsPurpose::Register,
         SmsPurpose::Login,
         SmsPurpose::ResetPassword,
         SmsPurpose::ChangePhone,
+        SmsPurpose::PasswordAppeal,
     ];
 
     /// The wire name, e.g. `reset_password`.
@@ -33,6 +36,7 @@ impl SmsPurpose {
             SmsPurpose::Login => "login",
             SmsPurpose::ResetPassword => "reset_password",
             SmsPurpose::ChangePhone => "change_phone",
+            SmsPurpose::PasswordAppeal => "password_appeal",
         }
     }
 
@@ -47,7 +51,7 @@ impl SmsPurpose {
 pub struct SmsCodeRequest {
     #[serde(default)]
     pub phone: String,
-    /// `register`, `login`, `reset_password` or `change_phone`.
+    /// `register`, `login`, `reset_password`, `change_phone` or `password_appeal`.
     #[serde(default)]
     pub purpose: String,
 }
@@ -162,6 +166,9 @@ pub enum Role {
     /// 退役军人事务部门审核人员.
     Reviewer,
     Admin,
+    /// 个人用户: a natural person outside the roster (a family member, unit staff, a newly
+    /// discharged veteran). Has no annual review.
+    Person,
 }
 
 impl Role {
@@ -171,13 +178,20 @@ impl Role {
             Role::Staff => "staff",
             Role::Reviewer => "reviewer",
             Role::Admin => "admin",
+            Role::Person => "person",
         }
     }
 
     pub fn from_wire(s: &str) -> Option<Role> {
-        [Role::Veteran, Role::Staff, Role::Reviewer, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Role::Veteran,
+            Role::Staff,
+            Role::Reviewer,
+            Role::Admin,
+            Role::Person,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -186,6 +200,7 @@ impl Role {
             Role::Staff => "工作人员",
             Role::Reviewer => "审核人员",
             Role::Admin => "管理员",
+            Role::Person => "个人用户",
         }
     }
 }
@@ -308,10 +323,72 @@ impl From<Role> for crate::lifecycle::Actor {
     /// The account's role as the one acting on a review.
     fn from(role: Role) -> Self {
         match role {
-            Role::Veteran => crate::lifecycle::Actor::Veteran,
+            // A 个人用户 has no review of their own; on a review they could only ever act as the
+            // person it belongs to (the routes check that it is theirs: they have none).
+            Role::Veteran | Role::Person => crate::lifecycle::Actor::Veteran,
             Role::Staff => crate::lifecycle::Actor::Staff,
             Role::Reviewer => crate::lifecycle::Actor::Reviewer,
             Role::Admin => crate::lifecycle::Actor::Admin,
         }
     }
+}
+
+// ---- staff, reviewer and admin accounts (created by an administrator) ----------------------
+
+/// `POST /api/v1/admin/accounts` → 201 [`StaffAccountCreated`]: a 工作人员, 审核员 or 管理员
+/// account. It has no password: the holder sets one with 忘记密码 (an SMS code to this phone),
+/// so no password ever passes through the administrator.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateStaffAccount {
+    /// `staff`, `reviewer` or `admin`.
+    pub role: String,
+    pub name: String,
+    pub phone: String,
+    /// The holder's 居民身份证号, optional (they may then also log in with it).
+    #[serde(default)]
+    pub id_number: Option<String>,
+    /// The districts a staff member or reviewer works on (none for an admin).
+    #[serde(default)]
+    pub districts: Vec<String>,
+}
+
+impl std::fmt::Debug for CreateStaffAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateStaffAccount")
+            .field("role", &self.role)
+            .field("districts", &self.districts)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccountCreated {
+    pub user_id: String,
+    pub role: Role,
+    /// What the administrator tells the holder.
+    pub message: String,
+}
+
+/// `PUT /api/v1/admin/accounts/{user_id}/status` → 200 [`StaffAccountView`]: 停用 (every
+/// session ends; logging in is refused with `account_disabled`) or 启用 again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccountStatus {
+    pub disabled: bool,
+}
+
+/// One account in `GET /api/v1/admin/accounts` (staff, reviewers, admins), masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccountView {
+    pub user_id: String,
+    pub role: Role,
+    pub role_label: String,
+    pub masked_name: String,
+    pub masked_phone: String,
+    pub districts: Vec<String>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccountList {
+    pub items: Vec<StaffAccountView>,
 }

@@ -10,6 +10,8 @@
 //! | 外国人永久居留身份证 | 2017 form: 18 characters, `9` + province code of the issuing office (2) + ISO 3166 numeric nationality (3) + birth date `YYYYMMDD` + sequence (3, the last odd for men) + ISO 7064 MOD 11-2 check (`0`–`9`/`X`), the same check as the 身份证号; older 2004 form: 15 characters, ISO 3166 alpha-3 nationality + 4-digit issuing office (province + city) + birth date `YYMMDD` + 2 digits |
 //! | 护照 (中国) | `E` + 8 digits (e-passport, 2012–); `E` + a letter (not `I`/`O`) + 7 digits (once the `E` + 8 digit numbers ran out); `G` + 8 digits (ordinary passports issued before 2012, all expired now but still seen in old records) |
 //! | 境外护照 | 5–20 letters and digits (formats vary by country; nothing more can be checked without the nationality) |
+//! | 往来港澳通行证 (mainland residents' permit to Hong Kong and Macao) | `C` + 8 digits (the card form, 2014–) or `W` + 8 digits (the older booklet), as one third-party recognizer documents them; **not confirmed** against an issuing authority's publication |
+//! | 往来台湾通行证 (mainland residents' permit to Taiwan) | one letter + 8 digits: **no source found** for its format, so only this documented structure of the card's number (letter + 8 digits, as on the sample cards seen) is checked, until it is confirmed |
 //!
 //! The trailing digit of the 2004-form permanent-residence number is described by some sources as
 //! an ICAO 9303 check digit; that could not be confirmed, so it is not enforced.
@@ -40,17 +42,23 @@ pub enum DocumentKind {
     ChinesePassport,
     /// 境外护照 (any other country's passport)
     ForeignPassport,
+    /// 往来港澳通行证 (a mainland resident's permit to travel to Hong Kong and Macao)
+    MainlandHkMacaoPermit,
+    /// 往来台湾通行证 (a mainland resident's permit to travel to Taiwan)
+    MainlandTaiwanPermit,
 }
 
 impl DocumentKind {
     /// All kinds, in the order a picker lists them.
-    pub const ALL: [DocumentKind; 6] = [
+    pub const ALL: [DocumentKind; 8] = [
         DocumentKind::ResidentIdCard,
         DocumentKind::HkMacaoPermit,
         DocumentKind::TaiwanPermit,
         DocumentKind::ForeignPermanentResidence,
         DocumentKind::ChinesePassport,
         DocumentKind::ForeignPassport,
+        DocumentKind::MainlandHkMacaoPermit,
+        DocumentKind::MainlandTaiwanPermit,
     ];
 
     /// The document's name, as the account platforms list it.
@@ -62,6 +70,8 @@ impl DocumentKind {
             DocumentKind::ForeignPermanentResidence => "外国人永久居留身份证",
             DocumentKind::ChinesePassport => "护照",
             DocumentKind::ForeignPassport => "境外护照",
+            DocumentKind::MainlandHkMacaoPermit => "往来港澳通行证",
+            DocumentKind::MainlandTaiwanPermit => "往来台湾通行证",
         }
     }
 
@@ -80,6 +90,8 @@ impl DocumentKind {
                 "护照号码应为E加8位数字、E加1位字母和7位数字,或G加8位数字"
             }
             DocumentKind::ForeignPassport => "境外护照号码应为5至20位字母或数字",
+            DocumentKind::MainlandHkMacaoPermit => "往来港澳通行证号码应为C或W加8位数字",
+            DocumentKind::MainlandTaiwanPermit => "往来台湾通行证号码应为1位字母加8位数字",
         }
     }
 }
@@ -229,6 +241,21 @@ impl IdDocument {
             DocumentKind::ForeignPassport => {
                 if !(5..=20).contains(&number.len())
                     || !number.bytes().all(|b| b.is_ascii_alphanumeric())
+                {
+                    return Err(format);
+                }
+            }
+            DocumentKind::MainlandHkMacaoPermit => {
+                let (letter, digits) = number.split_at(1);
+                if !matches!(letter, "C" | "W") || digits.len() != 8 || !all_digits(digits) {
+                    return Err(format);
+                }
+            }
+            DocumentKind::MainlandTaiwanPermit => {
+                let (letter, digits) = number.split_at(1);
+                if !letter.bytes().all(|b| b.is_ascii_uppercase())
+                    || digits.len() != 8
+                    || !all_digits(digits)
                 {
                     return Err(format);
                 }
@@ -535,6 +562,39 @@ mod tests {
             assert_eq!(code(K, bad), "document_number_format", "{bad}");
         }
         assert_eq!(parse(K, "AB123").unwrap().masked(), "A***3");
+    }
+
+    #[test]
+    fn mainland_residents_permits() {
+        use DocumentKind::{MainlandHkMacaoPermit as Hk, MainlandTaiwanPermit as Tw};
+        for good in ["C12345678", "c 1234 5678", "W87654321"] {
+            assert!(parse(Hk, good).is_ok(), "{good}");
+        }
+        for bad in [
+            "H12345678",
+            "C1234567",
+            "C123456789",
+            "CA1234567",
+            "12345678",
+        ] {
+            assert_eq!(code(Hk, bad), "document_number_format", "{bad}");
+        }
+        assert_eq!(parse(Hk, "c12345678").unwrap().as_str(), "C12345678");
+        for good in ["L12345678", "t 12345678"] {
+            assert!(parse(Tw, good).is_ok(), "{good}");
+        }
+        for bad in [
+            "12345678",
+            "LL1234567",
+            "L1234567",
+            "L123456789",
+            "L1234567X",
+        ] {
+            assert_eq!(code(Tw, bad), "document_number_format", "{bad}");
+        }
+        assert_eq!(parse(Tw, "L12345678").unwrap().masked(), "L1*****78");
+        assert_eq!(Hk.label_zh(), "往来港澳通行证");
+        assert_eq!(Tw.label_zh(), "往来台湾通行证");
     }
 
     #[test]
