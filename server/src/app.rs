@@ -51,6 +51,9 @@ pub struct Dependencies {
     pub clock: Arc<dyn Clock>,
     /// `None` = the embedded outbox gateway.
     pub sms: Option<Arc<dyn SmsGateway>>,
+    /// `None` = the roster ([`crate::identity::RosterVerifier`]); in demo mode the demo's fake
+    /// identity service ([`crate::identity::ListVerifier`]).
+    pub identity: Option<Arc<dyn crate::identity::IdentityVerifier>>,
 }
 
 impl Default for Dependencies {
@@ -58,6 +61,7 @@ impl Default for Dependencies {
         Dependencies {
             clock: Arc::new(SystemClock),
             sms: None,
+            identity: None,
         }
     }
 }
@@ -113,6 +117,14 @@ impl Application {
         let sms = deps
             .sms
             .unwrap_or_else(|| Arc::new(OutboxGateway::new(store.clone(), deps.clock.clone())));
+        let identity: Arc<dyn crate::identity::IdentityVerifier> = match deps.identity {
+            Some(v) => v,
+            None if settings.demo => Arc::new(crate::identity::ListVerifier::new(
+                store.clone(),
+                crate::demo::demo_identities(),
+            )),
+            None => Arc::new(crate::identity::RosterVerifier::new(store.clone())),
+        };
         let passwords =
             Passwords::new(settings.hash_cost).map_err(|e| StartError::Other(e.to_string()))?;
         let blobs = crate::blobs::LocalDirBlobStore::new(&settings.data_dir.join("blobs"))
@@ -127,6 +139,7 @@ impl Application {
             blobs: Arc::new(blobs),
             liveness_actions: settings.liveness_actions,
             recheck: Arc::new(crate::recheck::Recheck::new(settings.data_dir.clone())),
+            identity,
         };
         let listener = std::net::TcpListener::bind(settings.listen)
             .map_err(|e| StartError::Bind(settings.listen, e))?;

@@ -38,6 +38,27 @@ pub fn make_id_number(district: &str, birth: NaiveDate, seq: u32) -> Option<Stri
     Some(format!("{body}{check}"))
 }
 
+/// The people the demo's identity service ([`crate::identity::ListVerifier`]) knows, as
+/// (document kind, number, name): 个人用户 registering with these pass real-name verification;
+/// the same number under another name fails.
+pub fn demo_identities() -> Vec<(shared::id::DocumentKind, String, String)> {
+    let birth = NaiveDate::from_ymd_opt(1985, 6, 1).unwrap_or_default();
+    let mut out = Vec::new();
+    if let Some(id) = make_id_number("110101", birth, 123) {
+        out.push((
+            shared::id::DocumentKind::ResidentIdCard,
+            id,
+            "王家属".to_owned(),
+        ));
+    }
+    out.push((
+        shared::id::DocumentKind::MainlandHkMacaoPermit,
+        "C12345678".to_owned(),
+        "陈港生".to_owned(),
+    ));
+    out
+}
+
 /// One seeded login, for printing.
 pub struct DemoLogin {
     pub role: Role,

@@ -139,6 +139,73 @@ pub fn mask_id_number(id: &str, today: NaiveDate) -> String {
         .unwrap_or_else(|_| "******************".to_owned())
 }
 
+// ---- identity (个人用户, 实名认证, password appeals) -------------------------------------------
+
+/// The snake-case wire name of a unit enum (`IdentityRegion`, `DocumentKind`, `Sex`).
+pub fn snake<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// A unit enum from its wire name.
+pub fn from_snake<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(s.trim().to_owned())).ok()
+}
+
+pub fn parse_identity_region(s: &str) -> Result<shared::identity::IdentityRegion, SimpleError> {
+    if s.trim().is_empty() {
+        return Err(SimpleError {
+            code: "identity_region_empty",
+            message: "请选择类型",
+        });
+    }
+    from_snake(s).ok_or(SimpleError {
+        code: "identity_region_invalid",
+        message: "类型不正确,请重新选择",
+    })
+}
+
+pub fn parse_document_kind(s: &str) -> Result<shared::id::DocumentKind, SimpleError> {
+    if s.trim().is_empty() {
+        return Err(SimpleError {
+            code: "document_kind_empty",
+            message: "请选择证件类型",
+        });
+    }
+    from_snake(s).ok_or(SimpleError {
+        code: "document_kind_invalid",
+        message: "证件类型不正确,请重新选择",
+    })
+}
+
+/// The decision of a reviewer's request (submissions, confirmations, real-name reviews, password
+/// appeals): approve, or reject with a `Reason`; every problem at once.
+pub fn parse_decision(
+    req: &shared::api::review::DecisionRequest,
+) -> crate::error::ApiResult<shared::lifecycle::ReviewEvent> {
+    use crate::error::ApiError;
+    use shared::lifecycle::{Reason, ReviewEvent};
+    match req.decision.as_str() {
+        "approve" => Ok(ReviewEvent::Approve),
+        "reject" => {
+            let reason = req.reason.as_deref().unwrap_or("");
+            if reason.trim().is_empty() {
+                return Err(ApiError::field("reason", "required", "请填写不通过原因"));
+            }
+            Reason::parse(reason)
+                .map(|reason| ReviewEvent::Reject { reason })
+                .map_err(|e| ApiError::field("reason", e.code(), &e.message()))
+        }
+        _ => Err(ApiError::field(
+            "decision",
+            "decision_invalid",
+            "审核结果应为通过或不通过",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

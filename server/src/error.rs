@@ -83,6 +83,14 @@ pub enum ApiError {
     /// nothing was overwritten. The problem body says what happened.
     #[error("conflict")]
     Conflict(shared::api::problem::Conflict),
+    /// A rule of the domain that has its own code and message (e.g. 409
+    /// `use_veteran_registration`, `real_name_already_verified`).
+    #[error("{code}")]
+    Rule {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     /// 500: logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -101,6 +109,15 @@ impl ApiError {
             "sms_code_invalid",
             "短信验证码错误或已失效,请重新获取",
         )
+    }
+
+    /// A domain rule's refusal with its own `code` and Chinese `message`.
+    pub fn rule(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Rule {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -136,6 +153,7 @@ impl ApiError {
             },
             ApiError::IdempotencyKeyMissing => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Rule { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -166,6 +184,7 @@ impl ApiError {
             ApiError::Transition(e) => e.code(),
             ApiError::IdempotencyKeyMissing => "idempotency_key_required",
             ApiError::Conflict(_) => "conflict",
+            ApiError::Rule { code, .. } => *code,
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -198,6 +217,8 @@ impl ApiError {
             ApiError::Transition(_) => "当前状态不能进行此操作",
             ApiError::IdempotencyKeyMissing => "请求缺少幂等键,请升级App后重试",
             ApiError::Conflict(_) => "该人员的年审状态已发生变化,本次操作未保存,请核实后处理",
+            // Replaced by the rule's own message in `problem`.
+            ApiError::Rule { .. } => "当前不能进行此操作",
             ApiError::Internal(_) => "系统繁忙,请稍后再试",
         }
     }
@@ -211,6 +232,7 @@ impl ApiError {
             ApiError::AccountLocked { until } => p.locked_until = Some(rfc3339(*until)),
             ApiError::Transition(e) => p.message = e.message(),
             ApiError::Conflict(c) => p.conflict = Some(c.clone()),
+            ApiError::Rule { message, .. } => p.message = message.clone(),
             _ => {}
         }
         p

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod identity;
 pub mod openapi;
 pub mod passwords;
 pub mod recheck;

@@ -27,4 +27,6 @@ pub struct AppState {
     pub liveness_actions: ActionSet,
     /// The liveness re-check: the face models, loaded on first use.
     pub recheck: Arc<crate::recheck::Recheck>,
+    /// Real-name verification of accounts (the roster; a national-platform adapter plugs in).
+    pub identity: Arc<dyn crate::identity::IdentityVerifier>,
 }

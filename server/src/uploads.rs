@@ -89,6 +89,57 @@ pub async fn read_parts(
     Ok(parts)
 }
 
+/// A form with files (the password appeal, which carries its scans inline): text parts by name,
+/// trimmed, and file parts by name.
+pub struct FormParts {
+    pub text: std::collections::HashMap<String, String>,
+    pub files: std::collections::HashMap<String, Bytes>,
+}
+
+impl FormParts {
+    /// A text part, `""` when absent.
+    pub fn text(&self, name: &str) -> &str {
+        self.text.get(name).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// Reads a multipart form whose parts named in `file_names` are files of at most `max_file`
+/// bytes each (413 `too_large`) and the rest text (at most 4 KiB each, else 400). 415
+/// `unsupported_media_type` if the body is not multipart.
+pub async fn read_form(
+    multipart: Result<Multipart, MultipartRejection>,
+    file_names: &[&str],
+    max_file: usize,
+) -> ApiResult<FormParts> {
+    const MAX_TEXT: usize = 4 * 1024;
+    let mut multipart = multipart.map_err(|_| ApiError::UnsupportedMediaType)?;
+    let mut parts = FormParts {
+        text: Default::default(),
+        files: Default::default(),
+    };
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
+        if file_names.contains(&name.as_str()) {
+            let bytes = field.bytes().await.map_err(multipart_error)?;
+            if bytes.len() > max_file {
+                return Err(ApiError::UploadTooLarge);
+            }
+            if !bytes.is_empty() {
+                parts.files.insert(name, bytes);
+            }
+        } else {
+            let text = field.text().await.map_err(multipart_error)?;
+            if text.len() > MAX_TEXT {
+                return Err(ApiError::BadRequest);
+            }
+            parts.text.insert(name, text.trim().to_owned());
+        }
+    }
+    Ok(parts)
+}
+
 /// Decodes `bytes` as a JPEG or PNG (by content, not name) and encodes it again, which drops
 /// every metadata block (EXIF, GPS, comments). Returns the new bytes, extension and media type.
 pub fn reencode(bytes: &[u8]) -> Result<(Vec<u8>, &'static str, &'static str), ApiError> {

@@ -329,6 +329,31 @@ impl Server {
         }
     }
 
+    /// A new 个人用户 (a foreign passport holder outside the roster, 未认证), registered through
+    /// the API with an SMS code.
+    pub fn personal_account(&self, name: &str) -> Account {
+        let n = next();
+        let phone = format!("1350{n:07}");
+        let r = self.block_on(self.app.post(
+            "/api/v1/sms-codes",
+            &json!({"phone": phone, "purpose": "register"}),
+        ));
+        assert_eq!(r.status, 202, "{}", r.text);
+        let code = self.sms_code(&phone).expect("a code");
+        let r = self.block_on(self.app.post(
+            "/api/v1/accounts/personal",
+            &json!({"name": name, "identity_region": "other", "document_kind": "foreign_passport",
+                    "document_number": format!("P{n:07}"), "sex": "female", "district": "110101",
+                    "phone": phone, "sms_code": code, "password": PASSWORD, "agree_terms": true}),
+        ));
+        assert_eq!(r.status, 201, "{}", r.text);
+        Account {
+            user_id: r.json()["user_id"].as_str().expect("user_id").to_owned(),
+            phone,
+            name: name.to_owned(),
+        }
+    }
+
     /// An administrator's token (one account per server).
     pub fn admin(&self) -> &str {
         self.admin.get_or_init(|| {

@@ -186,6 +186,7 @@ pub async fn spawn_with(opts: Options) -> Option<TestApp> {
         Dependencies {
             clock: server_clock,
             sms: None,
+            identity: None,
         },
     )
     .await

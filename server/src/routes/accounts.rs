@@ -37,6 +37,7 @@ fn purpose_zh(p: SmsPurpose) -> &'static str {
         SmsPurpose::Login => "登录",
         SmsPurpose::ResetPassword => "找回密码",
         SmsPurpose::ChangePhone => "变更绑定手机号",
+        SmsPurpose::PasswordAppeal => "申诉找回密码",
     }
 }
 
@@ -101,7 +102,8 @@ pub async fn request_sms_code(
         )
         .await?;
     let deliver = match purpose {
-        SmsPurpose::Register | SmsPurpose::ChangePhone => true,
+        // An appeal's contact phone need not have an account (that is the point of appealing).
+        SmsPurpose::Register | SmsPurpose::ChangePhone | SmsPurpose::PasswordAppeal => true,
         SmsPurpose::Login | SmsPurpose::ResetPassword => {
             st.store.user_id_by_phone(phone.as_str()).await?.is_some()
         }
@@ -408,6 +410,7 @@ pub async fn login(
         return Err(login_failed(&st, &key, user_id, "password").await);
     };
     st.store.clear_failures(&key).await?;
+    refuse_disabled(&st, &user).await?;
     let session = start_session(&st, &user.id, user.role, &user.name).await?;
     audit(
         &st,
@@ -417,6 +420,20 @@ pub async fn login(
     )
     .await?;
     Ok(Json(session))
+}
+
+/// 403 `account_disabled` for an account an administrator disabled (停用). Said only after the
+/// password or SMS code proved the caller, so it tells a stranger nothing.
+async fn refuse_disabled(st: &AppState, user: &crate::store::UserAuth) -> ApiResult<()> {
+    if !user.disabled {
+        return Ok(());
+    }
+    audit(st, "login_refused_disabled", Some(&user.id), json!({})).await?;
+    Err(ApiError::rule(
+        StatusCode::FORBIDDEN,
+        "account_disabled",
+        "账号已停用,如有疑问请联系管理员",
+    ))
 }
 
 /// `POST /api/v1/sessions/sms`: phone + SMS code.
@@ -444,6 +461,7 @@ pub async fn sms_login(
         .user_auth(LoginColumn::Phone, phone.as_str())
         .await?
         .ok_or_else(ApiError::sms_code_rejected)?;
+    refuse_disabled(&st, &user).await?;
     let session = start_session(&st, &user.id, user.role, &user.name).await?;
     audit(
         &st,

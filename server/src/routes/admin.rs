@@ -1,24 +1,33 @@
 //! Administration (admins only): the audit log, the yearly review windows per category, the
-//! benefits office's payment-status export, which districts staff and reviewers work on, and
-//! undoing a mistaken death record.
+//! benefits office's payment-status export, staff, reviewer and admin accounts (created,
+//! 停用 and 启用 here), which districts staff and reviewers work on, and undoing a mistaken death
+//! record.
 
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use shared::api::accounts::{AuditEntry, Role};
+use shared::api::accounts::{
+    AuditEntry, CreateStaffAccount, Role, StaffAccountCreated, StaffAccountList,
+    StaffAccountStatus, StaffAccountView,
+};
 use shared::api::staff::{DeathUndone, SetDistricts, StaffDistricts, UndoDeathRequest};
 use shared::category::Category;
+use shared::id::IdNumber;
 use shared::lifecycle::{Actor, EventKind, Reason, ReviewEvent, TransitionError};
+use shared::name::PersonName;
+use shared::phone::MobilePhone;
+use shared::region::RegionCode;
 use shared::UserError;
 
 use crate::clock::rfc3339;
-use crate::domain::Fields;
+use crate::domain::{mask_name, mask_phone, Fields};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, AuthUser};
 use crate::reviews::{parse_status, status_json, PersonReview};
 use crate::state::AppState;
+use crate::store::{is_unique_violation, NewUser, StaffAccountRow};
 use crate::yearly::ThisYear;
 
 #[derive(Debug, Deserialize)]
@@ -298,4 +307,186 @@ pub async fn set_districts(
         role,
         districts,
     }))
+}
+
+/// The roles an administrator creates.
+fn staff_role(s: &str) -> Result<Role, crate::domain::SimpleError> {
+    match s.trim() {
+        "" => Err(crate::domain::SimpleError {
+            code: "role_empty",
+            message: "请选择账号类型",
+        }),
+        "staff" => Ok(Role::Staff),
+        "reviewer" => Ok(Role::Reviewer),
+        "admin" => Ok(Role::Admin),
+        _ => Err(crate::domain::SimpleError {
+            code: "role_not_allowed",
+            message: "账号类型应为工作人员、审核人员或管理员",
+        }),
+    }
+}
+
+/// `POST /api/v1/admin/accounts` → 201: a staff, reviewer or admin account (administrators
+/// only; audited as `staff_account_created`). It gets no password: the holder sets one with
+/// 忘记密码 on their own phone, and is told so by SMS.
+pub async fn create_account(
+    State(st): State<AppState>,
+    user: AuthUser,
+    ApiJson(req): ApiJson<CreateStaffAccount>,
+) -> ApiResult<(StatusCode, Json<StaffAccountCreated>)> {
+    user.require(&[Role::Admin])?;
+    let today = st.clock.today_cn();
+    let mut f = Fields::new();
+    let role = f.take("role", staff_role(&req.role));
+    let name = f.take("name", PersonName::parse(&req.name));
+    let phone = f.take("phone", MobilePhone::parse(&req.phone));
+    let id_number = match req.id_number.as_deref().map(str::trim) {
+        None | Some("") => Some(None),
+        Some(s) => f.take("id_number", IdNumber::parse(s, today)).map(Some),
+    };
+    const MAX_DISTRICTS: usize = 100;
+    if req.districts.len() > MAX_DISTRICTS {
+        f.push("districts", "too_many_districts", "一次最多分配100个地区");
+    }
+    if role == Some(Role::Admin) && !req.districts.is_empty() {
+        f.push(
+            "districts",
+            "admin_has_no_districts",
+            "管理员账号不分配地区",
+        );
+    }
+    let mut districts = Vec::new();
+    for (i, d) in req.districts.iter().enumerate().take(MAX_DISTRICTS) {
+        if let Some(code) = f.take(&format!("districts[{i}]"), RegionCode::parse(d)) {
+            let code = code.as_str().to_owned();
+            if !districts.contains(&code) {
+                districts.push(code);
+            }
+        }
+    }
+    f.finish()?;
+    let (Some(role), Some(name), Some(phone), Some(id_number)) = (role, name, phone, id_number)
+    else {
+        return Err(ApiError::internal(
+            "unreachable: fields parsed without error",
+        ));
+    };
+    districts.sort();
+    if st.store.user_id_by_phone(phone.as_str()).await?.is_some() {
+        return Err(ApiError::PhoneInUse);
+    }
+    // No usable password: a random secret nobody knows, hashed like any password.
+    let secret = crate::tokens::new_id();
+    let hash = st.passwords.hash(&secret).await?;
+    let new = NewUser {
+        id: crate::tokens::new_id(),
+        role,
+        person_id: None,
+        name: name.as_str().to_owned(),
+        id_number: id_number.map(|id| id.as_str().to_owned()),
+        phone: phone.as_str().to_owned(),
+        password_hash: hash,
+        id_valid_from: None,
+        id_valid_to: None,
+        districts: districts.clone(),
+    };
+    let now = st.clock.unix();
+    if let Err(e) = st.store.insert_user(&new, now).await {
+        return Err(if is_unique_violation(&e) {
+            ApiError::rule(
+                StatusCode::CONFLICT,
+                "already_registered",
+                "该手机号或身份证号已有账号",
+            )
+        } else {
+            e.into()
+        });
+    }
+    st.store
+        .audit(
+            "staff_account_created",
+            Some(&user.user_id),
+            &serde_json::json!({"target_user_id": new.id, "role": role.as_str(), "districts": districts}),
+            now,
+        )
+        .await?;
+    let text = format!(
+        "【战友】管理员已为您开通{}账号。请在登录页点击\"忘记密码\",用本手机号接收验证码设置密码后登录。",
+        role.label_zh()
+    );
+    if let Err(e) = st.sms.send(phone.as_str(), &text).await {
+        tracing::warn!(error = %e, "account SMS not sent");
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(StaffAccountCreated {
+            user_id: new.id,
+            role,
+            message: "账号已创建。已短信通知本人通过\"忘记密码\"设置密码后登录。".to_owned(),
+        }),
+    ))
+}
+
+/// `GET /api/v1/admin/accounts`: every staff, reviewer and admin account, masked.
+pub async fn accounts(
+    State(st): State<AppState>,
+    user: AuthUser,
+) -> ApiResult<Json<StaffAccountList>> {
+    user.require(&[Role::Admin])?;
+    let rows = st.store.staff_accounts().await?;
+    Ok(Json(StaffAccountList {
+        items: rows.into_iter().map(account_view).collect(),
+    }))
+}
+
+fn account_view(r: StaffAccountRow) -> StaffAccountView {
+    StaffAccountView {
+        role_label: r.role.label_zh().to_owned(),
+        masked_name: mask_name(&r.name),
+        masked_phone: mask_phone(&r.phone),
+        user_id: r.id,
+        role: r.role,
+        districts: r.districts,
+        disabled: r.disabled,
+    }
+}
+
+/// `PUT /api/v1/admin/accounts/{user_id}/status` `{disabled}` → 200: 停用 (its sessions end at
+/// once) or 启用 a staff, reviewer or admin account (administrators only; audited). An admin
+/// cannot disable their own account (409 `cannot_disable_self`); setting the status it already
+/// has changes nothing.
+pub async fn set_account_status(
+    State(st): State<AppState>,
+    user: AuthUser,
+    Path(target): Path<String>,
+    ApiJson(req): ApiJson<StaffAccountStatus>,
+) -> ApiResult<Json<StaffAccountView>> {
+    user.require(&[Role::Admin])?;
+    let managed = if target.len() > 64 {
+        None
+    } else {
+        st.store.user_role_name(&target).await?
+    }
+    .is_some_and(|(role, _)| ["staff", "reviewer", "admin"].contains(&role.as_str()));
+    if !managed {
+        return Err(ApiError::NotFound);
+    }
+    if req.disabled && target == user.user_id {
+        return Err(ApiError::rule(
+            StatusCode::CONFLICT,
+            "cannot_disable_self",
+            "不能停用自己的账号",
+        ));
+    }
+    st.store
+        .set_account_disabled(&target, req.disabled, &user.user_id, st.clock.unix())
+        .await?;
+    let row = st
+        .store
+        .staff_accounts()
+        .await?
+        .into_iter()
+        .find(|r| r.id == target)
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(account_view(row)))
 }

@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod appeals;
 pub mod dev;
+pub mod identity;
 pub mod liveness;
 pub mod review;
 pub mod reviewer;
@@ -121,14 +123,73 @@ pub fn routes(demo: bool) -> Routes {
         .add("post", "/api/v1/sessions/sms", accounts::sms_login)
         .add("delete", "/api/v1/sessions/current", accounts::logout)
         .add("post", "/api/v1/password-resets", accounts::reset_password)
+        .add_with_body_limit(
+            "post",
+            "/api/v1/password-appeals",
+            appeals::submit,
+            appeals::APPEAL_BODY_LIMIT,
+        )
+        .add("get", "/api/v1/password-appeals", appeals::list)
+        .add("get", "/api/v1/password-appeals/{id}", appeals::detail)
+        .add(
+            "get",
+            "/api/v1/password-appeals/{id}/scans/{side}",
+            appeals::scan,
+        )
+        .add(
+            "post",
+            "/api/v1/password-appeals/{id}/decision",
+            appeals::decide,
+        )
+        .add("post", "/api/v1/password-resets/appeal", appeals::reset)
         .add("get", "/api/v1/me", accounts::me)
         .add("put", "/api/v1/me/phone", accounts::change_phone)
+        .add(
+            "post",
+            "/api/v1/accounts/personal",
+            identity::register_personal,
+        )
+        .add("get", "/api/v1/me/identity", identity::my_identity)
+        .add("put", "/api/v1/me/identity", identity::update_my_identity)
+        .add_with_body_limit(
+            "post",
+            "/api/v1/me/identity/scans",
+            identity::upload_scan,
+            crate::uploads::UPLOAD_BODY_LIMIT,
+        )
+        .add(
+            "post",
+            "/api/v1/me/identity/manual-review",
+            identity::request_manual_review,
+        )
+        .add(
+            "get",
+            "/api/v1/real-name-reviews",
+            identity::real_name_queue,
+        )
+        .add(
+            "get",
+            "/api/v1/real-name-reviews/{id}",
+            identity::real_name_request,
+        )
+        .add(
+            "post",
+            "/api/v1/real-name-reviews/{id}/decision",
+            identity::decide_real_name,
+        )
         .add(
             "get",
             "/api/v1/me/reference-photo",
             liveness::my_reference_photo,
         )
         .add("get", "/api/v1/audit-log", admin::audit_log)
+        .add("get", "/api/v1/admin/accounts", admin::accounts)
+        .add("post", "/api/v1/admin/accounts", admin::create_account)
+        .add(
+            "put",
+            "/api/v1/admin/accounts/{user_id}/status",
+            admin::set_account_status,
+        )
         .add("get", "/api/v1/admin/review-windows", admin::review_windows)
         .add(
             "put",

@@ -219,7 +219,8 @@ pub async fn get_upload(
     let allowed = if row.user_id == user.user_id {
         true
     } else if user.role == Role::Reviewer {
-        // A veteran's own upload, or one staff made for a person (issue 8), of the districts.
+        // A veteran's own upload, one staff made for a person (issue 8), or a real-name scan, of
+        // the districts.
         let ok = st
             .store
             .upload_in_reviewer_districts(&user.user_id, &id)
@@ -227,6 +228,11 @@ pub async fn get_upload(
             || st
                 .store
                 .staff_upload_in_reviewer_districts(&user.user_id, &id)
+                .await?
+            // The signed scans of a manual real-name review (人工审核).
+            || st
+                .store
+                .real_name_upload_in_reviewer_districts(&user.user_id, &id)
                 .await?;
         if ok {
             st.store

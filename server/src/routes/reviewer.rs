@@ -16,12 +16,12 @@ use shared::api::staff::{
 };
 use shared::category::Category;
 use shared::form::ReviewFormDraft;
-use shared::lifecycle::{self, EventKind, Reason, ReviewEvent, ReviewStatus, StatusKind};
-use shared::{FieldError, UserError};
+use shared::lifecycle::{self, EventKind, ReviewStatus, StatusKind};
+use shared::FieldError;
 
 use super::audit;
 use crate::clock::rfc3339;
-use crate::domain::mask_name;
+use crate::domain::{mask_name, parse_decision};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, AuthUser};
 use crate::reviews::{last_year_form, parse_status, status_json};
@@ -191,27 +191,6 @@ pub async fn detail(
         assisted_by,
         assisted_by_name,
     }))
-}
-
-/// The decision of a request: approve, or reject with a [`Reason`]; every problem at once.
-pub(crate) fn parse_decision(req: &DecisionRequest) -> ApiResult<ReviewEvent> {
-    match req.decision.as_str() {
-        "approve" => Ok(ReviewEvent::Approve),
-        "reject" => {
-            let reason = req.reason.as_deref().unwrap_or("");
-            if reason.trim().is_empty() {
-                return Err(ApiError::field("reason", "required", "请填写不通过原因"));
-            }
-            Reason::parse(reason)
-                .map(|reason| ReviewEvent::Reject { reason })
-                .map_err(|e| ApiError::field("reason", e.code(), &e.message()))
-        }
-        _ => Err(ApiError::field(
-            "decision",
-            "decision_invalid",
-            "审核结果应为通过或不通过",
-        )),
-    }
 }
 
 /// `POST /api/v1/submissions/{id}/decision` `{decision, reason}` → 200 `{submission_id, status}`.
@@ -535,6 +514,7 @@ pub async fn decide_death(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::lifecycle::ReviewEvent;
 
     fn req(decision: &str, reason: Option<&str>) -> DecisionRequest {
         DecisionRequest {

@@ -7,13 +7,21 @@
 //! SQLite runs in WAL mode with `synchronous=FULL`: a commit is on disk before the request that
 //! made it is answered, so no acknowledged write is lost on a crash or restart.
 
+mod accounts_admin;
+mod appeals;
 mod batch;
+mod identity;
 mod liveness;
 mod review;
 mod schema;
 mod staff;
 mod yearly;
 
+pub use accounts_admin::StaffAccountRow;
+pub use appeals::{AppealDecision, AppealRow, NewAppeal};
+pub use identity::{
+    IdentityRecord, IdentityRow, NewRealNameRequest, RealNameDecision, RealNameRequestRow,
+};
 pub use yearly::{PaymentRow, WindowRow};
 
 pub use staff::{
@@ -97,6 +105,8 @@ pub struct UserAuth {
     pub role: Role,
     pub name: String,
     pub password_hash: String,
+    /// 停用 by an administrator: logging in is refused.
+    pub disabled: bool,
 }
 
 /// A new account.
@@ -386,9 +396,15 @@ impl Store {
     /// already has one.
     pub async fn insert_user(&self, u: &NewUser, now: i64) -> DbResult<()> {
         let mut tx = self.write_tx().await?;
+        // A 身份证号 is also the account's document (a veteran's, checked against the roster).
+        let (status, source) = identity::initial_real_name(u.role);
+        let kind = u.id_number.as_ref().map(|_| "resident_id_card");
+        let region = u.id_number.as_ref().map(|_| "mainland");
         sqlx::query(
-            "INSERT INTO users (id, role, person_id, name, id_number, phone, password_hash, id_valid_from, id_valid_to, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO users (id, role, person_id, name, id_number, phone, password_hash, id_valid_from,
+                id_valid_to, created_at, identity_region, document_kind, document_number,
+                real_name_status, real_name_source, real_name_since)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $5, $13, $14, $10)",
         )
         .bind(&u.id)
         .bind(u.role.as_str())
@@ -400,6 +416,10 @@ impl Store {
         .bind(&u.id_valid_from)
         .bind(&u.id_valid_to)
         .bind(now)
+        .bind(region)
+        .bind(kind)
+        .bind(identity::status_text(&status))
+        .bind(source.map(|s| s.as_text()))
         .execute(&mut *tx)
         .await?;
         for d in &u.districts {
@@ -434,10 +454,10 @@ impl Store {
     pub async fn user_auth(&self, column: LoginColumn, login: &str) -> DbResult<Option<UserAuth>> {
         let sql = match column {
             LoginColumn::Phone => {
-                "SELECT id, role, name, password_hash FROM users WHERE phone = $1"
+                "SELECT id, role, name, password_hash, disabled_at FROM users WHERE phone = $1"
             }
             LoginColumn::IdNumber => {
-                "SELECT id, role, name, password_hash FROM users WHERE id_number = $1"
+                "SELECT id, role, name, password_hash, disabled_at FROM users WHERE id_number = $1"
             }
         };
         let row = sqlx::query(sql)
@@ -450,6 +470,7 @@ impl Store {
                 role: role_of(&r, "role")?,
                 name: r.try_get("name")?,
                 password_hash: r.try_get("password_hash")?,
+                disabled: r.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
             })
         })
         .transpose()
@@ -550,7 +571,8 @@ impl Store {
     ) -> DbResult<Option<(String, Role)>> {
         let row = sqlx::query(
             "SELECT u.id, u.role FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
+               AND u.disabled_at IS NULL",
         )
         .bind(token_hash)
         .bind(now)

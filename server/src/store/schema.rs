@@ -207,5 +207,9 @@ pub fn migrations(postgres: bool) -> Vec<(i64, Vec<&'static str>)> {
         (4, COMMON_V4.to_vec()),
         (5, super::staff::MIGRATION_V5.to_vec()),
         (6, super::liveness::MIGRATION_V6.to_vec()),
+        (7, super::identity::MIGRATION_V7.to_vec()),
+        (8, super::identity::MIGRATION_V8.to_vec()),
+        (9, super::accounts_admin::MIGRATION_V9.to_vec()),
+        (10, super::appeals::MIGRATION_V10.to_vec()),
     ]
 }
