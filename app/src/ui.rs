@@ -754,7 +754,7 @@ impl Ui {
         match role {
             Role::Staff => self.open_staff(),
             Role::Reviewer => self.open_reviewer(),
-            Role::Veteran | Role::Admin => self.open_home(),
+            Role::Veteran | Role::Admin | Role::Person => self.open_home(),
         }
     }
 

@@ -134,6 +134,18 @@ impl HttpClient {
         )
     }
 
+    /// `GET /api/v1/me/identity`: 我的信息 with the 实名认证 status.
+    pub fn my_identity(
+        &self,
+        token: &Token,
+    ) -> Result<shared::api::identity::IdentityView, ApiError> {
+        Self::json(
+            self.client
+                .get(self.url("/api/v1/me/identity"))
+                .bearer_auth(token.expose()),
+        )
+    }
+
     /// `DELETE /api/v1/sessions/current` (204).
     pub fn logout(&self, token: &Token) -> Result<(), ApiError> {
         Self::send(

@@ -41,12 +41,31 @@ fn window(
 
 /// Builds 首页 for `profile` on `today`; `has_draft` when a local draft of this year exists;
 /// `current` is this year's review from the server once it has been read (its window wins).
+/// What a 个人用户's home says instead of a review.
+pub const PERSON_STATUS: &str =
+    "年度登记审核仅面向建档立卡的服务对象。您的实名认证状态可在“我的”中查看。";
+
+/// Whether the account has an annual review at all (个人用户 do not).
+pub fn has_review(profile: &Profile) -> bool {
+    profile.role != shared::api::accounts::Role::Person
+}
+
 pub fn home_view(
     profile: &Profile,
     has_draft: bool,
     today: NaiveDate,
     current: Option<&CurrentReview>,
 ) -> HomeView {
+    if profile.role == shared::api::accounts::Role::Person {
+        // 个人用户 (spec S1) are outside the roster: the annual review is not theirs.
+        return HomeView {
+            greeting: format!("您好,{}", profile.masked_name),
+            title: "个人用户".to_owned(),
+            status: PERSON_STATUS.to_owned(),
+            deadline: String::new(),
+            consequence: String::new(),
+        };
+    }
     let category = profile
         .category
         .as_deref()
@@ -118,6 +137,23 @@ mod tests {
         let v = home_view(&profile(None), false, d(2, 1), None);
         assert_eq!(v.title, "2026年度年审");
         assert_eq!(v.greeting, "您好,**松");
+    }
+
+    #[test]
+    fn a_person_outside_the_roster_has_no_review() {
+        let mut p = profile(None);
+        p.role = Role::Person;
+        let v = home_view(
+            &p,
+            false,
+            NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
+            None,
+        );
+        assert_eq!(v.title, "个人用户");
+        assert_eq!(v.status, PERSON_STATUS);
+        assert_eq!(v.deadline, "");
+        assert!(!has_review(&p));
+        assert!(has_review(&profile(None)));
     }
 
     #[test]

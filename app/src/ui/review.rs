@@ -316,7 +316,9 @@ impl Ui {
         } else {
             "".into()
         });
-        let action = if queued {
+        let action = if !crate::controllers::home::has_review(profile) {
+            "none"
+        } else if queued {
             "queued"
         } else if result_for(status, None).is_some() {
             "result"
@@ -632,7 +634,32 @@ impl Ui {
         page.set_category(p.category_label.unwrap_or_default().into());
         page.set_privacy_notice(PRIVACY_NOTICE.into());
         page.set_message("".into());
+        page.set_real_name("".into());
+        page.set_real_name_reason("".into());
         self.window.global::<Nav>().set_screen("mine".into());
+        self.load_real_name();
+    }
+
+    /// Fetches the 实名认证 status for 我的 (left empty if it cannot be read: the rest of the
+    /// screen does not depend on it).
+    fn load_real_name(&self) {
+        let Some(token) = self.session().map(|s| s.token) else {
+            return;
+        };
+        let api = self.api();
+        let weak = self.handle_weak();
+        self.runner().run(
+            move || api.my_identity(&token),
+            move |result| {
+                let (Some(ui), Ok(identity)) = (weak.upgrade(), result) else {
+                    return;
+                };
+                let page = ui.window.global::<MinePage>();
+                page.set_real_name(identity.real_name.label.clone().into());
+                let reason = identity.real_name.status.reason().map(|r| r.to_string());
+                page.set_real_name_reason(reason.unwrap_or_default().into());
+            },
+        );
     }
 
     fn wire_mine(&self) {

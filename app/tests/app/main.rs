@@ -9,6 +9,7 @@ mod draft_survives_kill;
 #[cfg(feature = "embedded-server")]
 mod embedded_server;
 mod http_client;
+mod identity;
 mod liveness;
 mod login;
 mod review;

@@ -281,6 +281,13 @@ fn mine_shows_the_masked_profile_changes_the_phone_and_logs_out() {
         &ui,
         &format!("手机号码:{}****{}", &phone[..3], &phone[7..])
     ));
+    // A roster veteran was matched with the roster at registration.
+    assert!(has(&ui, "实名认证状态:国家平台实名认证通过"));
+    assert_eq!(
+        ui.window.global::<MinePage>().get_real_name_reason(),
+        "",
+        "no reviewer's reason"
+    );
     assert!(ui
         .window
         .global::<MinePage>()
